@@ -1,0 +1,1 @@
+"""Subcommands of the `neuromod-evidence` console entry point (one module each)."""
