@@ -83,8 +83,9 @@ def main(argv: list[str]) -> int:
         ensure_venv("base")
         cmd = [str(BIN / "snakemake"), "--cores", str(min(2, os.cpu_count() or 1)), *rest]
         code = subprocess.run(cmd, cwd=ROOT, env=environment()).returncode
+        index = ROOT / "results" / "report" / "index.html"
         if code == 0:
-            print(f"report: {ROOT / 'results' / 'report' / 'index.html'}")
+            print(f"report: {index}" if index.exists() else f"outputs: {ROOT / 'results'}")
         return code
     ensure_venv("test")
     ensure_chromium()

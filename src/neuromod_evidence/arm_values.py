@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from . import conversions as cv
-from .evidence import window_of
+from .timepoints import window_of
 
 ARM_VALUE_COLUMNS = [
     "window",

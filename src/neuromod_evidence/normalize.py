@@ -21,6 +21,7 @@ from . import conversions as cv
 from .arm_values import convert_outcome_rows
 from .config import outcome_settings
 from .evidence import Evidence
+from .timepoints import window_of
 
 CONTRAST_COLUMNS = [
     "analysis_id", "indication", "outcome", "comparison", "timepoint", "trial_id", "study_label", "year",
@@ -416,8 +417,6 @@ class _TrialContrast:
 
 
 def _in(window, months, config, settings) -> bool:
-    from .evidence import window_of
-
     w = window_of(config, settings.id, float(months)) if months > 0 else None
     return w is not None and w["id"] == window["id"]
 
