@@ -15,7 +15,11 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/fetch_helpers.smk"
+include: "workflow/rules/fetch.smk"
 include: "workflow/rules/normalize.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from . import add_evidence_arguments, load_config_and_evidence
 
 
 def register(subparsers, name: str) -> None:
@@ -12,23 +13,18 @@ def register(subparsers, name: str) -> None:
         help="validate and normalize the curated evidence",
         description="Validate data/evidence and write trials, arms, outcomes, contrasts and issues CSVs.",
     )
-    parser.add_argument("--config", default=None, help="configuration file (default: config/config.yaml)")
-    parser.add_argument("--evidence-dir", default=None, help="override the config's evidence_dir")
+    add_evidence_arguments(parser)
     parser.add_argument("--out", default="results/normalized", help="output folder (default: %(default)s)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import DEFAULT_CONFIG_PATH, ConfigError, load_config
-    from ..evidence import EvidenceError, load_evidence
     from ..normalize import normalize, write_normalized
 
-    try:
-        config = load_config(args.config or DEFAULT_CONFIG_PATH)
-        evidence = load_evidence(args.evidence_dir or config["evidence_dir"], config)
-    except (ConfigError, EvidenceError) as exc:
-        print(exc, file=sys.stderr)
+    loaded = load_config_and_evidence(args)
+    if loaded is None:
         return 1
+    config, evidence = loaded
     result = normalize(evidence, config)
     write_normalized(result, args.out)
     n_analyses = result.contrasts["analysis_id"].nunique()

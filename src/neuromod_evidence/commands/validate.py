@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from . import add_evidence_arguments, load_config_and_evidence
 
 
 def register(subparsers, name: str) -> None:
@@ -13,21 +14,16 @@ def register(subparsers, name: str) -> None:
         description="Validate data/evidence/<indication>/*.csv against the schemas and the configuration. "
         "Prints every problem with file, line and field; exits 1 if there is any.",
     )
-    parser.add_argument("--config", default=None, help="configuration file (default: config/config.yaml)")
-    parser.add_argument("--evidence-dir", default=None, help="override the config's evidence_dir")
+    add_evidence_arguments(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..config import DEFAULT_CONFIG_PATH, ConfigError, load_config
-    from ..evidence import EvidenceError, load_evidence
 
-    try:
-        config = load_config(args.config or DEFAULT_CONFIG_PATH)
-        evidence = load_evidence(args.evidence_dir or config["evidence_dir"], config)
-    except (ConfigError, EvidenceError) as exc:
-        print(exc, file=sys.stderr)
+    loaded = load_config_and_evidence(args)
+    if loaded is None:
         return 1
+    config, evidence = loaded
     print(
         f"ok: {len(evidence.trials)} trials, {len(evidence.arms)} arms, {len(evidence.outcomes)} outcome rows, "
         f"{len(evidence.contrasts)} contrast rows in {len(evidence.files)} files"

@@ -1,0 +1,99 @@
+"""`neuromod-evidence ctgov-outcomes STUDY.json`: every arm-level cell of a saved ClinicalTrials.gov record.
+
+Prints CSV to stdout: outcome title, type, timepoint, group, statistic, value, dispersion, limits,
+denominator, derived events (for percentages of participants), the outcome id it maps to in the configured
+vocabulary (empty when none) and, for cells the pipeline cannot use, why. Works on a record from any therapy
+area and never crashes on a valid record; a file that is not JSON or not a study gives exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction, name: str) -> None:
+    parser = subparsers.add_parser(
+        name,
+        help="print the arm-level results of a saved ClinicalTrials.gov study record as CSV",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+    )
+    parser.add_argument("study", nargs="+", help="study JSON (API v2 /studies/{nctId}, or a search page)")
+    parser.add_argument("--config", default=None, help="configuration whose outcome vocabulary to map to")
+    parser.add_argument(
+        "--usable-only", action="store_true", help="print only cells mapped without a problem"
+    )
+    parser.set_defaults(run=run)
+
+
+def _studies(doc: Any) -> list[dict[str, Any]]:
+    if isinstance(doc, dict) and isinstance(doc.get("studies"), list):
+        return [s for s in doc["studies"] if isinstance(s, dict)]
+    if isinstance(doc, dict) and isinstance(doc.get("records"), list):  # one of our snapshots
+        return [
+            r["study"] for r in doc["records"] if isinstance(r, dict) and isinstance(r.get("study"), dict)
+        ]
+    if isinstance(doc, dict) and "protocolSection" in doc:
+        return [doc]
+    if isinstance(doc, list):
+        return [s for s in doc if isinstance(s, dict) and "protocolSection" in s]
+    return []
+
+
+def _vocabulary(config_path: str | None) -> tuple[list[str], dict[str, str]]:
+    from neuromod_evidence.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+
+    try:
+        config = load_config(config_path or DEFAULT_CONFIG_PATH)
+    except (ConfigError, OSError) as exc:
+        if config_path:
+            raise
+        print(f"warning: default config not readable ({exc}); using the built-in vocabulary", file=sys.stderr)
+        from neuromod_evidence.registry_results import BINARY_OUTCOMES
+
+        names = [
+            "pain_intensity",
+            "responder_50",
+            "disability_odi",
+            "qol_eq5d",
+            "opioid_use",
+            "device_complications",
+        ]
+        return names, {n: "binary" if n in BINARY_OUTCOMES else "continuous" for n in names}
+    outcomes = config["outcomes"]
+    return list(outcomes), {k: v["kind"] for k, v in outcomes.items()}
+
+
+def run(args: argparse.Namespace) -> int:
+    from neuromod_evidence.registry_results import COMMAND_COLUMNS, command_rows
+
+    vocabulary, kinds = _vocabulary(args.config)
+    writer = csv.DictWriter(sys.stdout, fieldnames=COMMAND_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    status = 0
+    for path in args.study:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            print(f"{path}: cannot read a JSON document: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        studies = _studies(doc)
+        if not studies:
+            print(f"{path}: not a ClinicalTrials.gov study record (no protocolSection)", file=sys.stderr)
+            status = 2
+            continue
+        for study in studies:
+            rows = command_rows(study, vocabulary, kinds)
+            if not rows:
+                nct = study.get("protocolSection", {}).get("identificationModule", {}).get("nctId", "?")
+                print(f"{path}: {nct} has no posted outcome measures", file=sys.stderr)
+            for row in rows:
+                if args.usable_only and (row["reason"] or not row["maps_to"]):
+                    continue
+                writer.writerow(row)
+    return status

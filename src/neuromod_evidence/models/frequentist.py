@@ -1,0 +1,117 @@
+"""Frequentist random-effects reference, for comparison with published reviews.
+
+- DerSimonian–Laird and Paule–Mandel tau^2 from statsmodels' ``combine_effects`` (a well-kept library).
+- REML tau^2 by Fisher scoring (the iteration metafor's ``rma(method="REML")`` uses), implemented here
+  because statsmodels has no REML for meta-analysis.
+- Hartung–Knapp–Sidik–Jonkman interval: SE^2 = sum w_i (y_i - mu)^2 / ((k - 1) sum w_i), t with k - 1
+  df, without the ad-hoc truncation at the Wald SE (as metafor's ``test="knha"``). RevMan (2025) uses
+  REML + HKSJ by default; that is the method reported beside each Bayesian result.
+
+k = 1: there is no random-effects model; the single study's own Wald interval is returned.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass
+class FreqResult:
+    method: str
+    k: int
+    estimate: float
+    se: float
+    ci_low: float
+    ci_high: float
+    tau2: float
+    pred_low: float = float("nan")
+    pred_high: float = float("nan")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _inputs(y, se):
+    y = np.asarray(y, dtype=float)
+    v = np.asarray(se, dtype=float) ** 2
+    if y.shape != v.shape or y.ndim != 1 or y.size == 0:
+        raise ValueError("y and se must be non-empty 1-d arrays of equal length")
+    return y, v
+
+
+def tau2_dl(y, se) -> float:
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    y, v = _inputs(y, se)
+    return float(combine_effects(y, v, method_re="dl").tau2)
+
+
+def tau2_pm(y, se) -> float:
+    from statsmodels.stats.meta_analysis import combine_effects
+
+    y, v = _inputs(y, se)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(combine_effects(y, v, method_re="pm").tau2)
+
+
+def tau2_reml(y, se, tol: float = 1e-10, max_iter: int = 1000) -> float:
+    """REML estimate of tau^2 (Fisher scoring from the DL value, truncated at 0; metafor's algorithm)."""
+    y, v = _inputs(y, se)
+    if y.size < 2:
+        return 0.0
+    tau2 = max(tau2_dl(y, np.sqrt(v)), 0.0)
+    for _ in range(max_iter):
+        w = 1.0 / (v + tau2)
+        mu = np.sum(w * y) / np.sum(w)
+        # P = W - W 1 1' W / sum(W);  score and Fisher information of REML in tau^2
+        pr = w * (y - mu)  # P y
+        trace_p = np.sum(w) - np.sum(w**2) / np.sum(w)
+        trace_pp = np.sum(w**2) - 2 * np.sum(w**3) / np.sum(w) + (np.sum(w**2) / np.sum(w)) ** 2
+        step = (np.sum(pr**2) - trace_p) / trace_pp
+        new = max(tau2 + step, 0.0)
+        if abs(new - tau2) < tol:
+            tau2 = new
+            break
+        tau2 = new
+    return float(tau2)
+
+
+def random_effects(y, se, tau2: float, method: str, hksj: bool = True) -> FreqResult:
+    y, v = _inputs(y, se)
+    k = y.size
+    w = 1.0 / (v + tau2)
+    mu = float(np.sum(w * y) / np.sum(w))
+    if hksj and k > 1:
+        se_mu = float(np.sqrt(np.sum(w * (y - mu) ** 2) / ((k - 1) * np.sum(w))))
+        crit = stats.t.ppf(0.975, k - 1)
+    else:
+        se_mu = float(np.sqrt(1.0 / np.sum(w)))
+        crit = stats.norm.ppf(0.975)
+    res = FreqResult(method, k, mu, se_mu, mu - crit * se_mu, mu + crit * se_mu, float(tau2))
+    if k > 2:
+        # prediction interval of Higgins, Thompson & Spiegelhalter 2009 (t with k - 2 df)
+        half = stats.t.ppf(0.975, k - 2) * np.sqrt(tau2 + se_mu**2)
+        res.pred_low, res.pred_high = mu - half, mu + half
+    return res
+
+
+def reference(y, se, method: str = "REML+HKSJ") -> FreqResult:
+    """The frequentist reference reported beside each Bayesian result."""
+    y, v = _inputs(y, se)
+    if y.size == 1:
+        s = float(np.sqrt(v[0]))
+        z = stats.norm.ppf(0.975)
+        return FreqResult("single study (Wald)", 1, float(y[0]), s, y[0] - z * s, y[0] + z * s, float("nan"))
+    est, _, ci = method.partition("+")
+    tau2 = {"REML": tau2_reml, "DL": tau2_dl, "PM": tau2_pm}[est](y, np.sqrt(v))
+    return random_effects(y, np.sqrt(v), tau2, method, hksj=ci == "HKSJ")
+
+
+def common_effect(y, se) -> FreqResult:
+    y, v = _inputs(y, se)
+    return random_effects(y, np.sqrt(v), 0.0, "common effect (inverse variance)", hksj=False)

@@ -1,0 +1,50 @@
+"""The `neuromod-evidence` console entry point: validate and normalize subcommands."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from neuromod_evidence.cli import build_parser, main
+from tests.evidence_factory import knee_config, knee_evidence, write_config
+
+
+def _knee(tmp_path):
+    knee_evidence(tmp_path / "ev")
+    return write_config(tmp_path / "config.yaml", knee_config(tmp_path / "ev"))
+
+
+def test_all_subcommands_are_registered():
+    parser = build_parser()
+    names = set(parser._subparsers._group_actions[0].choices)
+    assert {"validate", "normalize", "fit", "ctgov-outcomes"} <= names
+
+
+def test_validate_reports_counts(tmp_path, capsys):
+    assert main(["validate", "--config", str(_knee(tmp_path))]) == 0
+    assert "ok: 2 trials, 4 arms, 8 outcome rows" in capsys.readouterr().out
+
+
+def test_validate_fails_with_file_line_and_field(tmp_path, capsys):
+    config = _knee(tmp_path)
+    arms = tmp_path / "ev" / "knee_pns" / "arms.csv"
+    arms.write_text(arms.read_text().replace(",40,", ",-4,", 1))
+    assert main(["validate", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "arms.csv, line 2, field 'n_randomized'" in err
+
+
+def test_normalize_writes_the_tables(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["normalize", "--config", str(_knee(tmp_path)), "--out", str(out)]) == 0
+    assert "4 study contrasts in 2 analyses" in capsys.readouterr().out
+    assert len(pd.read_csv(out / "contrasts.csv")) == 4
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "trials")
+    ]
+
+
+def test_bad_config_is_reported_not_raised(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("seed: -1\n")
+    assert main(["validate", "--config", str(bad)]) == 1
+    assert "bad.yaml" in capsys.readouterr().err

@@ -1,0 +1,76 @@
+"""The fit stage end to end on the synthetic contrasts fixture (slow: samples)."""
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from neuromod_evidence.config import load_config
+from neuromod_evidence.models.analysis import SUMMARY_COLUMNS
+from neuromod_evidence.models.pipeline import check_priors
+from neuromod_evidence.models.priors import PriorError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "fit" / "contrasts_synthetic.csv"
+
+
+def small_config():
+    config = load_config()
+    # the default config's opioid_use prior is checked separately below
+    config["outcomes"]["opioid_use"]["tau_prior"] = "turner:resource_use"
+    config["models"]["sampler"].update({"draws": 500, "tune": 500})
+    return config
+
+
+def test_config_typo_in_prior_fails_before_sampling():
+    config = small_config()
+    config["outcomes"]["pain_intensity"]["tau_prior"] = "turner:pain"  # Turner priors are for log OR only
+    with pytest.raises(PriorError, match="outcomes/pain_intensity/tau_prior"):
+        check_priors(config)
+
+
+@pytest.mark.slow
+def test_fit_all_synthetic(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "fit_script", Path(__file__).parents[1] / "scripts" / "fit_meta_analyses.py"
+    )
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    config = small_config()
+    out1 = tmp_path / "a" / "summary.csv"
+    script.main(FIXTURE, out1, config, seed=7, log_path=tmp_path / "fit.log")
+    df = pd.read_csv(out1)
+    assert list(df.columns) == SUMMARY_COLUMNS
+    assert list(df["analysis_id"]) == sorted(df["analysis_id"])
+    assert df["converged"].dtype == bool
+    rows = df.set_index("analysis_id")
+    assert rows.loc["fbss__responder_50__scs_vs_medical__m6", "model"] == "binomial_normal"
+    fallback = rows.loc["pdn__responder_50__scs_vs_medical__m6"]
+    assert fallback["model"] == "nnhm" and fallback["continuity_corrected"] == 1
+    assert rows.loc["crps__pain_intensity__scs_vs_medical__m6", "k"] == 1
+    assert rows.loc["pdn__pain_intensity__scs_vs_medical__m6", "k"] == 2
+    assert "rests on 1 trial" in rows.loc["crps__pain_intensity__scs_vs_medical__m6", "notes"]
+    # exact cross-check exists for NNHM rows only
+    assert rows.loc[rows["model"] == "nnhm", "exact_estimate"].notna().all()
+    assert rows.loc[rows["model"] == "binomial_normal", "exact_estimate"].isna().all()
+    # absolute effects for binary outcomes with control arms
+    assert rows.loc["fbss__responder_50__scs_vs_medical__m6", "per1000_estimate"] > 0
+    for aid in df["analysis_id"]:
+        d = out1.parent / aid
+        assert {p.name for p in d.iterdir()} >= {
+            "posterior.nc",
+            "summary.json",
+            "studies.csv",
+            "sensitivity.csv",
+        }
+    js = json.loads((out1.parent / "fbss__pain_intensity__scs_vs_medical__m6" / "summary.json").read_text())
+    assert js["priors"]["tau"]["spec"] == "half-normal:2.0" and js["k"] == 3
+    sens = pd.read_csv(out1.parent / "fbss__pain_intensity__scs_vs_medical__m6" / "sensitivity.csv")
+    assert {"primary", "common effect", "exclude imputed SDs"} <= set(sens["scenario"])
+    assert sum(sens["scenario"].str.startswith("leave out")) == 3
+    # byte-identical on a rerun with the same seed
+    out2 = tmp_path / "b" / "summary.csv"
+    script.main(FIXTURE, out2, config, seed=7)
+    assert out1.read_bytes() == out2.read_bytes()

@@ -1,0 +1,179 @@
+"""Registry results → arm-level rows: genuine records never break, the synthetic SCS record maps exactly."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from living_helpers import GENUINE_STUDIES, genuine_study, synthetic_study
+
+from neuromod_evidence.config import load_config
+from neuromod_evidence.registry_results import (
+    OUTCOME_COLUMNS,
+    command_rows,
+    dispersion_kind,
+    parse_number,
+    read_measurements,
+    study_rows,
+    timepoints_in,
+)
+
+CONFIG = load_config()
+VOCAB = list(CONFIG["outcomes"])
+KINDS = {k: v["kind"] for k, v in CONFIG["outcomes"].items()}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("12.5", (12.5, "")),
+        ("-0.3", (-0.3, "")),
+        ("1,234", (1234.0, "")),
+        ("NA", None),
+        ("", None),
+        ("<0.001", None),
+    ],
+)
+def test_parse_number(text, expected):
+    value, problem = parse_number(text)
+    if expected is None:
+        assert value is None and problem
+    else:
+        assert (value, problem) == expected
+
+
+@pytest.mark.parametrize(
+    "text, kind, level",
+    [
+        ("Standard Deviation", "sd", None),
+        ("STANDARD_DEVIATION", "sd", None),
+        ("Standard Error", "se", None),
+        ("95% Confidence Interval", "ci", 0.95),
+        ("CONFIDENCE_90", "ci", 0.90),
+        ("Inter-Quartile Range", "iqr", None),
+        ("Full Range", "range", None),
+        ("FULL_RANGE", "range", None),
+        ("Geometric Coefficient of Variation", "gcv", None),
+        ("", "", None),
+    ],
+)
+def test_dispersion_kind(text, kind, level):
+    got_kind, got_level = dispersion_kind(text)
+    assert got_kind == kind and (got_level == pytest.approx(level) if level else got_level is None)
+
+
+@pytest.mark.parametrize(
+    "text, months",
+    [
+        ("Week 16", [3.68]),
+        ("Baseline to Week 16", [0.0, 3.68]),
+        ("2 year/end of study", [24.0]),
+        ("Baseline (single timepoint only)", [0.0]),
+        ("3, 6 and 12 months", [3.0, 6.0, 12.0]),
+        ("Day 28", [0.92]),
+    ],
+)
+def test_timepoints(text, months):
+    assert timepoints_in(text) == months
+
+
+@pytest.mark.parametrize("nct", GENUINE_STUDIES)
+def test_genuine_records_never_break_and_nothing_is_guessed(nct):
+    study = genuine_study(nct)
+    cells = read_measurements(study)
+    n_cells = sum(
+        len(m["measurements"]) for o in study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"]
+        for c in o.get("classes", []) for m in c["categories"]
+    )  # fmt: skip
+    assert len(cells) == n_cells
+    rows, unmapped = study_rows(study, VOCAB, KINDS)
+    assert rows == []  # no dermatology/cystic fibrosis/chewing outcome is a pain outcome
+    assert len(unmapped) == n_cells and all(u["reason"] for u in unmapped)
+
+
+def test_genuine_quirks_are_read():
+    cmd = command_rows(genuine_study("NCT02210780"), VOCAB, KINDS)
+    pct = next(r for r in cmd if r["unit"] == "Percentage of participants")
+    assert pct["statistic"] == "percent" and pct["derived_events"] == str(round(83.7 * 92 / 100))
+    ls = next(r for r in cmd if r["statistic"] == "ls_mean")
+    assert ls["dispersion_type"] == "Standard Error" and ls["timepoint_months"] == "3.68"
+    six = command_rows(genuine_study("NCT05594173"), VOCAB, KINDS)
+    assert len({r["group_id"] for r in six}) == 6  # six outcome groups, one flow group: read as posted
+    cf = command_rows(genuine_study("NCT00763412"), VOCAB, KINDS)
+    assert {r["class_title"] for r in cf} >= {"fasting glucose", "2 hour glucose"}
+    assert all(r["timepoint_months"] in ("24", "0") for r in cf)
+
+
+def synthetic_rows():
+    rows, unmapped = study_rows(synthetic_study(), VOCAB, KINDS, trial_id="synth_trial")
+    return {(r["outcome"], r["arm_id"], r["timepoint_months"]): r for r in rows}, unmapped
+
+
+def test_synthetic_mapping():
+    rows, unmapped = synthetic_rows()
+    leg = rows[("pain_intensity", "scs_plus_cmm", "6")]
+    assert set(OUTCOME_COLUMNS) <= set(leg)
+    assert (leg["scale"], leg["site"], leg["value_type"], leg["mean"], leg["sd"], leg["n"]) == (
+        "vas_mm", "leg", "final", "32.5", "20.1", "50",
+    )  # fmt: skip
+    assert leg["source"] == "NCT99999901" and leg["location"] == "registry: Leg Pain Intensity (VAS)"
+    assert leg["status"] == "verified" and leg["trial_id"] == "synth_trial"
+    back = rows[("pain_intensity", "conventional_medical_management_cmm", "12")]
+    assert (back["scale"], back["site"], back["median"], back["q1"], back["q3"]) == (
+        "nrs_0_10",
+        "back",
+        "6",
+        "5",
+        "8",
+    )
+    resp = rows[("responder_50", "conventional_medical_management_cmm", "6")]
+    assert (resp["percent"], resp["total"], resp["events"], resp["scale"]) == ("9", "44", "", "proportion")
+    odi = rows[("disability_odi", "scs_plus_cmm", "6")]
+    assert (odi["value_type"], odi["mean"], odi["ci_low"], odi["ci_high"], odi["ci_level"]) == (
+        "change", "-12.3", "-16", "-8.6", "0.95",
+    )  # fmt: skip
+    eq = rows[("qol_eq5d", "scs_plus_cmm", "6")]
+    assert (eq["scale"], eq["se"]) == ("eq5d_index", "0.04")
+    comp = rows[("device_complications", "conventional_medical_management_cmm", "12")]
+    assert (comp["events"], comp["total"]) == ("0", "50")
+    reasons = {(u["outcome_title"], u["group_id"]): u["reason"] for u in unmapped}
+    assert "not available" in reasons[("EQ-5D Index", "OG001")]
+    assert "EQ-5D VAS" in reasons[("EQ-5D VAS", "OG000")]
+    assert "needs participant counts" in reasons[("Opioid Dose (Morphine Equivalents)", "OG000")]
+    assert "several timepoints" in reasons[("Leg Pain (VAS) at 3, 6 and 12 Months", "OG000")]
+    assert "censored" in reasons[("Number of Participants With Device-related Complications", "OG000")]
+    assert "no measurements posted" in reasons[("Health care costs", "")]
+    assert len({r["row_id"] for r in rows.values()}) == len(rows)
+
+
+def test_class_level_denominators_and_unknown_scale():
+    study = copy.deepcopy(synthetic_study())
+    om = study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][0]
+    om["unitOfMeasure"] = "units on a scale"
+    om["description"] = "Pain intensity."
+    om["classes"][0]["denoms"] = [{"units": "Participants", "counts": [{"groupId": "OG000", "value": "47"}]}]
+    cmd = [r for r in command_rows(study, VOCAB, KINDS) if r["outcome_title"] == om["title"]]
+    assert cmd[0]["denominator"] == "47" and cmd[1]["denominator"] == ""
+    assert all("VAS range not stated" in r["reason"] for r in cmd)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda s: s.pop("resultsSection"),
+        lambda s: s["resultsSection"].update(outcomeMeasuresModule={"outcomeMeasures": "oops"}),
+        lambda s: s["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"].append({"title": None}),
+        lambda s: s["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][0].update(
+            classes=[{"categories": [{"measurements": [{"groupId": "OG404", "value": "1e999"}]}]}],
+            denoms=None,
+        ),
+        lambda s: s["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][0].update(
+            paramType=None, groups=5
+        ),
+    ],
+)
+def test_odd_records_never_crash(mutate):
+    study = copy.deepcopy(synthetic_study())
+    mutate(study)
+    command_rows(study, VOCAB, KINDS)
+    study_rows(study, VOCAB, KINDS)

@@ -1,0 +1,231 @@
+"""The rendered report in a real browser: headless Chromium (Debian package) driven by Playwright.
+
+The report is rendered from the synthetic fixtures in tests/fixtures/report/. A missing browser or Playwright
+makes these tests FAIL (not skip): CI must run them. `write_screenshots` is also usable on its own:
+
+    python tests/test_report_browser.py results/report results/screenshots
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures" / "report"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_DIR = REPO / "results" / "screenshots"
+
+
+def launch(playwright):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: install the Debian package `chromium`")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def render_fixture_report(out_dir: Path) -> Path:
+    from neuromod_evidence.config import load_config
+    from neuromod_evidence.report import render_report
+
+    results = FIXTURES / "results"
+    shutil.copytree(FIXTURES / "previous", out_dir / ".previous")
+    render_report(
+        normalized_dir=results / "normalized",
+        fit_summary=results / "fit" / "summary.csv",
+        fit_dir=results / "fit",
+        screening_dir=results / "screening",
+        out_dir=out_dir,
+        config=load_config(),
+        previous_dir=out_dir / ".previous",
+    )
+    return out_dir
+
+
+def write_screenshots(report_dir: Path, out_dir: Path = SCREENSHOT_DIR, browser=None) -> list[Path]:
+    """Full-page PNG of every page of the report at desktop width, plus the index at phone width."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            b = launch(p)
+            try:
+                return write_screenshots(report_dir, out_dir, b)
+            finally:
+                b.close()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    for page_file in sorted(report_dir.glob("*.html")):
+        desktop.goto(page_file.as_uri())
+        target = out_dir / f"{page_file.stem}.png"
+        desktop.screenshot(path=str(target), full_page=True)
+        written.append(target)
+    desktop.close()
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    for name in ("index", "fbss"):
+        phone.goto((report_dir / f"{name}.html").as_uri())
+        target = out_dir / f"{name}-phone.png"
+        phone.screenshot(path=str(target), full_page=False)
+        written.append(target)
+    phone.close()
+    return written
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory) -> Path:
+    return render_fixture_report(tmp_path_factory.mktemp("report"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright  # ImportError fails the test: no skip
+
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()
+
+
+def pages(report_dir: Path) -> list[Path]:
+    found = sorted(report_dir.glob("*.html"))
+    assert {p.name for p in found} >= {"index.html", "fbss.html", "crps.html", "pdn.html"}
+    return found
+
+
+def open_page(browser, url: str, report_dir: Path):
+    """Open `url`, recording console errors, page errors, dialogs and every request made."""
+    page = browser.new_page()
+    log = {"errors": [], "requests": [], "dialogs": []}
+    page.on("console", lambda m: log["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: log["errors"].append(str(e)))
+    page.on("request", lambda r: log["requests"].append(r.url))
+
+    def on_dialog(d):
+        log["dialogs"].append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(url, wait_until="load")
+    return page, log
+
+
+def test_every_page_loads_without_errors_or_outside_requests(browser, report_dir):
+    root = report_dir.resolve()
+    for html in pages(report_dir):
+        page, log = open_page(browser, html.as_uri(), report_dir)
+        assert log["errors"] == [], (html.name, log["errors"])
+        assert log["dialogs"] == []
+        for url in log["requests"]:
+            parsed = urlparse(url)
+            if parsed.scheme == "data":
+                continue
+            assert parsed.scheme == "file", (html.name, url)
+            assert Path(unquote(parsed.path)).resolve().is_relative_to(root), (html.name, url)
+        assert page.evaluate("document.scripts.length") == 0
+        assert (
+            page.evaluate("document.querySelectorAll('link[rel=stylesheet], iframe, object, embed').length")
+            == 0
+        )
+        page.close()
+
+
+def test_every_forest_plot_is_visible_with_alt_text(browser, report_dir):
+    total = 0
+    for html in pages(report_dir):
+        page, _ = open_page(browser, html.as_uri(), report_dir)
+        figures = page.locator("figure svg.fig")
+        for i in range(figures.count()):
+            svg = figures.nth(i)
+            svg.scroll_into_view_if_needed()
+            assert svg.is_visible()
+            box = svg.bounding_box()
+            assert box and box["width"] > 300 and box["height"] > 80
+            assert svg.get_attribute("role") == "img"
+            assert len(svg.get_attribute("aria-label") or "") > 20
+        forests = page.locator("figure.forest svg.fig")
+        if html.stem != "index":
+            sections = page.locator("section.analysis")
+            assert forests.count() == sections.count() > 0
+        total += forests.count()
+        page.close()
+    assert total == 8  # one per analysis in the fixture
+
+
+def test_links_between_pages_resolve(browser, report_dir):
+    checked = 0
+    ids_of: dict[Path, set[str]] = {}
+    for html in pages(report_dir):
+        page, _ = open_page(browser, html.as_uri(), report_dir)
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        for href in hrefs:
+            parsed = urlparse(href)
+            if parsed.scheme in ("http", "https"):
+                assert parsed.netloc in {"pubmed.ncbi.nlm.nih.gov", "clinicaltrials.gov", "www.isrctn.com"}, (
+                    href
+                )
+                continue
+            assert parsed.scheme == "file", href
+            target = Path(unquote(parsed.path))
+            assert target.exists(), f"{html.name}: broken link {href}"
+            if parsed.fragment and target.suffix == ".html":
+                if target not in ids_of:
+                    other, _ = open_page(browser, target.as_uri(), report_dir)
+                    ids_of[target] = set(other.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+                    other.close()
+                assert parsed.fragment in ids_of[target], f"{html.name}: {href}"
+            checked += 1
+        page.close()
+    assert checked > 20
+
+
+def test_markup_in_a_trial_title_is_text_and_never_runs(browser, report_dir):
+    page, log = open_page(browser, (report_dir / "fbss.html").as_uri(), report_dir)
+    title_cell = page.locator("#trial-beta_jones2005 td.trial-title")
+    assert "<script>alert(1)</script>" in title_cell.inner_text()
+    assert "<img src=x onerror=alert(2)>" in title_cell.inner_text()
+    assert page.locator("main img, main b").count() == 0
+    assert page.evaluate("document.scripts.length") == 0
+    # the forest plot shows the label as SVG text too
+    assert "<script>alert(1)</script>" in page.locator("figure.forest").first.inner_text()
+    page.wait_for_timeout(300)
+    assert log["dialogs"] == []
+    assert log["errors"] == []
+    page.close()
+
+
+def test_not_converged_analysis_shows_a_warning(browser, report_dir):
+    page, _ = open_page(browser, (report_dir / "crps.html").as_uri(), report_dir)
+    section = page.locator("section[id='crps__pain_intensity__scs_vs_medical__m6']")
+    assert section.locator(".warning").is_visible()
+    assert "Not converged" in section.locator(".warning").inner_text()
+    assert section.locator(".sentence").count() == 0
+    page.close()
+
+
+def test_screenshots_of_every_page(browser, report_dir):
+    written = write_screenshots(report_dir, SCREENSHOT_DIR, browser)
+    assert {p.name for p in written} >= {"index.png", "fbss.png", "crps.png", "pdn.png", "index-phone.png"}
+    for png in written:
+        assert png.stat().st_size > 10_000
+
+
+if __name__ == "__main__":
+    src = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "results" / "report"
+    dest = Path(sys.argv[2]) if len(sys.argv) > 2 else SCREENSHOT_DIR
+    for path in write_screenshots(src, dest):
+        print(path)

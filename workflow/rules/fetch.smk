@@ -1,0 +1,106 @@
+# Stage 1: living evidence — registry and PubMed snapshots, posted registry results, screening queue.
+#
+# Snapshots live in config["fetch"]["snapshot_dir"] and are NOT outputs of any rule: Snakemake deletes a
+# rule's outputs before running it, and a failed or partial fetch must never remove the last good snapshot.
+# The fetch rules update them in place (atomically, only when the content changed) and emit a small
+# temporary report; the downstream rules read whichever snapshots exist. Hence a weekly live run is two
+# commands (docs/living-evidence.md):
+#     snakemake -c1 refresh_snapshots --config fetch='{mode: live}'    # refresh (network)
+#     snakemake -c1                                                    # rebuild only what changed
+# In offline mode (the default) no rule opens a connection; with no snapshot the tables are empty and
+# results/screening/prisma.csv says why.
+
+
+include: "fetch_helpers.smk"
+
+
+rule fetch_ctgov_studies:
+    output:
+        temp("results/screening/fetch/ctgov_{indication}.json"),
+    log:
+        "logs/fetch_ctgov_studies/{indication}.log",
+    localrule: True
+    conda:
+        "../../environment.yml"
+    params:
+        indication=indication_config,
+        fetch=FETCH,
+        evidence_dir=config["evidence_dir"],
+    script:
+        "../../scripts/fetch_ctgov.py"
+
+
+rule fetch_pubmed_records:
+    input:
+        # the registry refresh first: its NCT ids are searched in PubMed as [si]
+        "results/screening/fetch/ctgov_{indication}.json",
+    output:
+        temp("results/screening/fetch/pubmed_{indication}.json"),
+    log:
+        "logs/fetch_pubmed_records/{indication}.log",
+    localrule: True
+    conda:
+        "../../environment.yml"
+    params:
+        indication=indication_config,
+        fetch=FETCH,
+        evidence_dir=config["evidence_dir"],
+        ctgov_snapshot=ctgov_snapshot_of,
+    script:
+        "../../scripts/fetch_pubmed.py"
+
+
+rule refresh_snapshots:
+    default_target: False
+    input:
+        expand(
+            "results/screening/fetch/{source}_{indication}.json",
+            source=["ctgov", "pubmed"],
+            indication=config["indications"],
+        ),
+    localrule: True
+
+
+rule extract_registry_results:
+    input:
+        snapshots=existing_ctgov_snapshots,
+        curated=curated_tables,
+    output:
+        rows="results/screening/registry_outcomes.csv",
+        unmapped="results/screening/registry_unmapped.csv",
+    log:
+        "logs/extract_registry_results.log",
+    conda:
+        "../../environment.yml"
+    params:
+        snapshot_dir=SNAPSHOT_DIR,
+        indications=list(config["indications"]),
+        evidence_dir=config["evidence_dir"],
+        outcomes=config["outcomes"],
+    script:
+        "../../scripts/screen_registry_results.py"
+
+
+rule build_screening_queue:
+    input:
+        snapshots=existing_all_snapshots,
+        curated=curated_tables,
+        decisions=decisions_file,
+        registry_rows="results/screening/registry_outcomes.csv",
+    output:
+        queue="results/screening/queue.csv",
+        prisma="results/screening/prisma.csv",
+        crosscheck="results/screening/crosscheck.csv",
+    log:
+        "logs/build_screening_queue.log",
+    conda:
+        "../../environment.yml"
+    params:
+        indications=config["indications"],
+        fetch=search_settings(),
+        scales=config["scales"],
+        snapshot_dir=SNAPSHOT_DIR,
+        evidence_dir=config["evidence_dir"],
+        decisions=decisions_param,
+    script:
+        "../../scripts/screen_queue.py"
