@@ -4,6 +4,7 @@ snapshots and the screening tables; an unchanged second refresh re-runs nothing 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,13 @@ def esearch(request):
 def studies(request):
     p1, p2 = two_pages()
     return Response(json.dumps(p2 if request.args.get("pageToken") else p1), content_type="application/json")
+
+
+def one_study(request):
+    """Any curated NCT id: the synthetic SCS record (made up, see fixtures/api/PROVENANCE.md) under that id."""
+    record = json.loads(text("synthetic-ctgov-scs-study.json"))
+    record["protocolSection"]["identificationModule"]["nctId"] = request.path.rsplit("/", 1)[1]
+    return Response(json.dumps(record), content_type="application/json")
 
 
 def workdir(tmp_path: Path) -> Path:
@@ -82,3 +90,39 @@ def test_offline_then_live_refresh(httpserver, tmp_path):
     out = snakemake(cwd, "--dry-run")
     assert "Nothing to be done" in out
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
+
+
+def test_live_refresh_updates_the_report(httpserver, tmp_path):
+    """The real workflow: after a live refresh the report's screening section lists the new records."""
+    import yaml
+
+    shutil.copytree(ROOT / "data" / "evidence", tmp_path / "data" / "evidence")
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config["models"]["sampler"].update(chains=4, draws=300, tune=300)
+    config["fetch"].update(backoff_seconds=0.01, max_retries=1)
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    httpserver.expect_request("/api/v2/version").respond_with_json(
+        {"apiVersion": "2", "dataTimestamp": "2026-11-20"}
+    )
+    httpserver.expect_request("/api/v2/studies").respond_with_handler(studies)
+    httpserver.expect_request(re.compile(r"/api/v2/studies/NCT\d{8}")).respond_with_handler(one_study)
+    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_handler(esearch)
+    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
+        text("pubmed-efetch-PMID22663011.xml"), content_type="text/xml"
+    )
+    live = json.dumps(
+        {
+            "mode": "live",
+            "ctgov_base_url": httpserver.url_for("/api/v2"),
+            "eutils_base_url": httpserver.url_for("/eutils"),
+        }
+    )
+    real = [*SNAKEMAKE, str(ROOT / "Snakefile")]
+    # targets first: --configfile and --config take several values each
+    for args in (["refresh_snapshots", "--configfile", "config.yaml", "--config", f"fetch={live}"],
+                 ["--configfile", "config.yaml"]):  # fmt: skip
+        done = subprocess.run([*real, *args], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-4000:]
+    page = (tmp_path / "results" / "report" / "fbss.html").read_text(encoding="utf-8")
+    assert "NCT02710084" in page
+    assert "awaiting" in page.lower()

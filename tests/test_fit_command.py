@@ -1,8 +1,10 @@
 """`neuromod-evidence fit`: the three input layouts and clear errors."""
 
 import json
+import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from neuromod_evidence.cli import main
@@ -59,3 +61,8 @@ def test_layouts(tmp_path, name, args, model):
         assert js["priors"]["tau"]["spec"] == "turner:pain"
     if model == "nnhm":
         assert js["exact_estimate"] is not None
+    # the forest plot: one drawn CI per study, a pooled diamond only for a converged k >= 2 analysis
+    svg = (tmp_path / "forest.svg").read_text(encoding="utf-8")
+    k = len(pd.read_csv(tmp_path / "studies.csv"))
+    assert len(set(re.findall(r'id="study-ci-(\d+)"', svg))) == k
+    assert ('id="pooled-diamond"' in svg) == (bool(js["converged"]) and js["k"] >= 2)

@@ -178,7 +178,9 @@ def test_prisma_uses_screening_counts_or_says_they_are_missing(report_dir):
     fbss = page(report_dir, "fbss.html")
     assert 'ClinicalTrials.gov: <span class="n">212</span>' in fbss
     assert 'PubMed: <span class="n">488</span>' in fbss
-    assert "not randomized: 1" in fbss
+    assert "not randomized: 540" in fbss  # from prisma.csv's exclusion_reasons
+    # every queue.csv row awaits review and is listed with its link
+    assert "NCT00000096" in fbss and "awaiting review" in fbss
     pdn = page(report_dir, "pdn.html")
     assert "Screening counts are not available" in pdn
     assert 'Trials included (curated): <span class="n">2</span>' in pdn

@@ -562,24 +562,26 @@ def prisma_counts(tables: Tables, indication: str, n_trials: int, n_analysed: in
             counts[key] = int(value) if np.isfinite(value) else None
         if counts.get("included_curated") is not None:
             counts["included"] = counts["included_curated"]
+    # queue.csv lists only records still awaiting review (its `status` is the registry's recruitment status);
+    # records a reviewer or a rule excluded are counted in prisma.csv's `exclusion_reasons` ("reason: n; ...").
     reasons: dict[str, int] = {}
+    if row is not None:
+        for part in str(row.get("exclusion_reasons", "") or "").split(";"):
+            reason, _, n = part.rpartition(":")
+            if reason.strip() and n.strip().isdigit():
+                reasons[reason.strip()] = int(n)
     excluded_records: list[dict] = []
     awaiting: list[dict] = []
     if "indication" in tables.queue:
         q = tables.queue[tables.queue["indication"] == indication]
         for _, r in q.iterrows():
-            rec = {k: r.get(k, "") for k in ("source", "id", "title", "year", "reason")}
+            rec = {k: r.get(k, "") for k in ("source", "id", "title", "year", "status")}
+            rec["reason"] = r.get("why_matched", "")
             rec["link"] = (
                 _links(r.get("id", ""), "pmid" if r.get("source", "").lower() == "pubmed" else "reg")
                 or [{"text": r.get("id", ""), "href": ""}]
             )[0]
-            if r.get("status", "") == "excluded":
-                reasons[r.get("reason", "") or "no reason given"] = (
-                    reasons.get(r.get("reason", "") or "no reason given", 0) + 1
-                )
-                excluded_records.append(rec)
-            elif r.get("status", "") in ("awaiting_review", "pending", "awaiting"):
-                awaiting.append(rec)
+            awaiting.append(rec)
     counts["reasons"] = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     counts["excluded_records"] = excluded_records
     counts["awaiting_records"] = awaiting

@@ -187,15 +187,28 @@ def _unit_information_sd(contrasts) -> float | None:
     return float(np.sqrt(n.sum() / np.sum(1 / se**2)))
 
 
-def write_forest_plot(result, out_dir: Path) -> Path | None:
-    """Hook for the report work: draws DIR/forest.png once `neuromod_evidence.report.forest` exists."""
-    try:
-        from neuromod_evidence.report.forest import forest_plot  # type: ignore[import-not-found]
-    except ModuleNotFoundError:
-        return None
-    fig = forest_plot(result)
-    path = out_dir / "forest.png"
-    fig.savefig(path, dpi=150)
+def write_forest_plot(result, out_dir: Path, measure: str, benefit: str, mcid: float | None) -> Path:
+    """DIR/forest.svg: the same forest plot as the report (no pooled diamond for k = 1 or unconverged)."""
+    import math
+
+    from neuromod_evidence import plots
+
+    studies = result.studies.rename(
+        columns={"study_label": "label", "shrunk_low": "shrunk_ci_low", "shrunk_high": "shrunk_ci_high"}
+    )
+    s = result.summary
+    pooled = None
+    if bool(s.get("converged")) and int(s.get("k", 0)) >= 2 and math.isfinite(float(s["estimate"])):
+        pooled = plots.Pooled(s["estimate"], s["ci_low"], s["ci_high"], s.get("pred_low"), s.get("pred_high"))
+    fig = plots.forest_plot(
+        studies,
+        pooled,
+        measure=measure,
+        direction=f"{benefit}_is_better",
+        mcid=mcid,
+    )
+    path = Path(out_dir) / "forest.svg"
+    path.write_text(plots.figure_to_svg(fig), encoding="utf-8")
     return path
 
 
@@ -258,7 +271,7 @@ def run(args) -> int:
     result = run_analysis(contrasts, settings, shared_engine(), meta={"analysis_id": args.label})
     args.out.mkdir(parents=True, exist_ok=True)
     write_analysis(result, args.out)
-    write_forest_plot(result, args.out)
+    write_forest_plot(result, Path(args.out), args.measure, args.benefit, args.mcid)
     s = result.summary
     print(
         f"{args.label}: {s['model']}, k={s['k']}, {args.measure}{' (log)' if s['scale'] == 'log' else ''} "
