@@ -211,6 +211,18 @@ def _new_figure(n_rows: int, layout: dict[str, float]) -> tuple[Figure, plt.Axes
     return fig, ax
 
 
+def _style_effect_axis(ax, measure, direction, mcid, low, high, extra_x, intervention, control) -> None:
+    """Shared by the forest and sensitivity plots: x range, null/MCID lines, bare y axis, labels."""
+    mcid_x = mcid_display(measure, direction, mcid)
+    _setup_axis(ax, measure, list(low), list(high), [*extra_x, *([mcid_x] if mcid_x else [])])
+    _reference_lines(ax, measure, direction, mcid)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel(measure_axis_label(measure) + (" (log scale)" if is_ratio(measure) else ""))
+    _favours_labels(ax, measure, direction, intervention, control)
+
+
 def forest_plot(
     studies: pd.DataFrame,
     pooled: Pooled | None = None,
@@ -299,15 +311,9 @@ def forest_plot(
         ax.axvline(p_est, color=ACCENT, lw=0.6, ls=":", zorder=1)
         extra_x += [p_lo, p_hi]
 
-    mcid_x = mcid_display(measure, direction, mcid)
-    _setup_axis(ax, measure, list(low), list(high), [*extra_x, *([mcid_x] if mcid_x else [])])
-    _reference_lines(ax, measure, direction, mcid)
+    mcid_x = mcid_display(measure, direction, mcid)  # also decides the legend entry below
+    _style_effect_axis(ax, measure, direction, mcid, low, high, extra_x, intervention, control)
     ax.set_ylim(0.2 if pooled is not None else 0.3, n_rows + 0.2)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_xlabel(measure_axis_label(measure) + (" (log scale)" if is_ratio(measure) else ""))
-    _favours_labels(ax, measure, direction, intervention, control)
 
     # text columns: positions in inches from the figure's left edge, shifted to wherever the axes sit
     bbox = ax.get_position()
@@ -433,15 +439,8 @@ def sensitivity_plot(
         color = ACCENT if main.iloc[i] else INK
         ax.plot([low[i], high[i]], [y, y], color=color, lw=1.2, zorder=3, gid=f"sens-ci-{i}")
         ax.plot(est[i], y, marker="D" if main.iloc[i] else "o", ms=5.5, color=color, ls="none", zorder=4)
-    mcid_x = mcid_display(measure, direction, mcid)
-    _setup_axis(ax, measure, list(low), list(high), [mcid_x] if mcid_x else [])
-    _reference_lines(ax, measure, direction, mcid)
+    _style_effect_axis(ax, measure, direction, mcid, low, high, [], intervention, control)
     ax.set_ylim(0.4, n + 1.2)
-    ax.set_yticks([])
-    for side in ("left", "right", "top"):
-        ax.spines[side].set_visible(False)
-    ax.set_xlabel(measure_axis_label(measure) + (" (log scale)" if is_ratio(measure) else ""))
-    _favours_labels(ax, measure, direction, intervention, control)
     bbox = ax.get_position()
     fig_w = fig.get_figwidth()
     trans = blended_transform_factory(fig.transFigure, ax.transData)
