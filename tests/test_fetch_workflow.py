@@ -38,6 +38,27 @@ def one_study(request):
     return Response(json.dumps(record), content_type="application/json")
 
 
+def serve_apis(httpserver) -> str:
+    """Replay both APIs on the local server; return the `fetch=` value of a live run pointed at it."""
+    httpserver.expect_request("/api/v2/version").respond_with_json(
+        {"apiVersion": "2", "dataTimestamp": "2026-11-20"}
+    )
+    httpserver.expect_request("/api/v2/studies").respond_with_handler(studies)
+    httpserver.expect_request(re.compile(r"/api/v2/studies/NCT\d{8}")).respond_with_handler(one_study)
+    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_handler(esearch)
+    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
+        text("pubmed-efetch-PMID22663011.xml"), content_type="text/xml"
+    )
+    # command-line config: strings only (snakemake passes nested --config values through as text)
+    return json.dumps(
+        {
+            "mode": "live",
+            "ctgov_base_url": httpserver.url_for("/api/v2"),
+            "eutils_base_url": httpserver.url_for("/eutils"),
+        }
+    )
+
+
 def workdir(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "config", tmp_path / "config")
     (tmp_path / "Snakefile").write_text(
@@ -62,22 +83,7 @@ def test_offline_then_live_refresh(httpserver, tmp_path):
     prisma = (cwd / "results/screening/prisma.csv").read_text()
     assert "no registry snapshot yet" in prisma
 
-    httpserver.expect_request("/api/v2/version").respond_with_json(
-        {"apiVersion": "2", "dataTimestamp": "2026-11-20"}
-    )
-    httpserver.expect_request("/api/v2/studies").respond_with_handler(studies)
-    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_handler(esearch)
-    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
-        text("pubmed-efetch-PMID22663011.xml"), content_type="text/xml"
-    )
-    # command-line config: strings only (snakemake passes nested --config values through as text)
-    live = json.dumps(
-        {
-            "mode": "live",
-            "ctgov_base_url": httpserver.url_for("/api/v2"),
-            "eutils_base_url": httpserver.url_for("/eutils"),
-        }
-    )
+    live = serve_apis(httpserver)
     snakemake(cwd, "refresh_snapshots", "--config", f"fetch={live}")
     snap = cwd / "data/snapshots/ctgov/fbss.json"
     assert len(json.loads(snap.read_text())["records"]) == 10
@@ -101,22 +107,7 @@ def test_live_refresh_updates_the_report(httpserver, tmp_path):
     config["models"]["sampler"].update(chains=4, draws=300, tune=300)
     config["fetch"].update(backoff_seconds=0.01, max_retries=1)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    httpserver.expect_request("/api/v2/version").respond_with_json(
-        {"apiVersion": "2", "dataTimestamp": "2026-11-20"}
-    )
-    httpserver.expect_request("/api/v2/studies").respond_with_handler(studies)
-    httpserver.expect_request(re.compile(r"/api/v2/studies/NCT\d{8}")).respond_with_handler(one_study)
-    httpserver.expect_request("/eutils/esearch.fcgi").respond_with_handler(esearch)
-    httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
-        text("pubmed-efetch-PMID22663011.xml"), content_type="text/xml"
-    )
-    live = json.dumps(
-        {
-            "mode": "live",
-            "ctgov_base_url": httpserver.url_for("/api/v2"),
-            "eutils_base_url": httpserver.url_for("/eutils"),
-        }
-    )
+    live = serve_apis(httpserver)
     real = [*SNAKEMAKE, str(ROOT / "Snakefile")]
     # targets first: --configfile and --config take several values each
     for args in (["refresh_snapshots", "--configfile", "config.yaml", "--config", f"fetch={live}"],
