@@ -8,45 +8,17 @@ header is line 1, the first data row is line 2.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
 
+from ..settings import Settings
 from . import schemas
-from .evidence_checks import Problem, cross_check
+from .checks import cross_check
+from .model import FILE_COL, LINE_COL, Evidence, EvidenceError, Problem
 
 TABLE_FILES = ("trials", "arms", "outcomes", "contrasts")
-FILE_COL, LINE_COL = "_file", "_line"
-
-
-class EvidenceError(ValueError):
-    """The curated evidence is malformed; `problems` lists every finding with file, line and field."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        head = (
-            f"{len(problems)} problem(s) in the curated evidence:"
-            if len(problems) > 1
-            else "invalid evidence:"
-        )
-        super().__init__("\n".join([head, *(f"  - {p}" for p in problems)]))
-
-
-@dataclass
-class Evidence:
-    """The four curated tables of every indication, concatenated, each row tagged with file and line."""
-
-    trials: pd.DataFrame
-    arms: pd.DataFrame
-    outcomes: pd.DataFrame
-    contrasts: pd.DataFrame
-    files: list[str] = field(default_factory=list)
-
-    def table(self, name: str) -> pd.DataFrame:
-        return getattr(self, name)
 
 
 def read_table(path: Path, table: str) -> pd.DataFrame:
@@ -129,13 +101,15 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def load_evidence(evidence_dir: str | Path, config: dict[str, Any]) -> Evidence:
-    """Read and validate every indication folder named in the config; raise EvidenceError on any problem."""
-    evidence_dir = Path(evidence_dir)
+def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) -> Evidence:
+    """Read and validate every indication folder named in the settings; raise EvidenceError on any problem.
+
+    ``evidence_dir`` overrides ``settings.evidence_dir`` (the command line's --evidence-dir)."""
+    evidence_dir = Path(evidence_dir or settings.evidence_dir)
     frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_FILES}
     problems: list[Problem] = []
     files: list[str] = []
-    for indication in config["indications"]:
+    for indication in settings.indications:
         folder = evidence_dir / indication
         if not folder.is_dir():
             problems.append(
@@ -164,7 +138,7 @@ def load_evidence(evidence_dir: str | Path, config: dict[str, Any]) -> Evidence:
         raise EvidenceError(problems)
     tables = {t: _concat(frames[t], schemas.TABLES[t]) for t in TABLE_FILES}
     evidence = Evidence(**tables, files=files)
-    problems = cross_check(evidence, config)
+    problems = cross_check(evidence, settings)
     if problems:
         raise EvidenceError(problems)
     return evidence

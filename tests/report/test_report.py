@@ -16,7 +16,7 @@ from neuromod_evidence.config import load_config
 from neuromod_evidence.report import render_report
 from neuromod_evidence.report_text import plain_language
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "report"
 RESULTS = FIXTURES / "results"
 NOT_CONVERGED = "crps__pain_intensity__scs_vs_medical__m6"

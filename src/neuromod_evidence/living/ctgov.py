@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from neuromod_evidence.http import (
+from neuromod_evidence.living.http import (
     IncompleteResultError,
     ResponseFormatError,
     Transport,

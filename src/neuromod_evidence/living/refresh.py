@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neuromod_evidence import ctgov, pubmed
-from neuromod_evidence.http import FetchError, NotFoundError, Transport
-from neuromod_evidence.snapshots import SaveResult, SnapshotStore, read_snapshot
+from neuromod_evidence.living import ctgov, pubmed
+from neuromod_evidence.living.http import FetchError, NotFoundError, Transport
+from neuromod_evidence.living.snapshots import SaveResult, SnapshotStore, read_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +195,8 @@ def fetch_to_report(
 
     A failed live refresh raises (the rule fails and the last good snapshot stays in place).
     """
-    from neuromod_evidence.screening import curated_nct_ids  # local: screening imports pandas
-    from neuromod_evidence.snapshots import atomic_write_json
+    from neuromod_evidence.screening.queue import curated_nct_ids  # local: screening imports pandas
+    from neuromod_evidence.living.snapshots import atomic_write_json
 
     curated = curated_nct_ids(evidence_dir, indication)
     if source == CTGOV:

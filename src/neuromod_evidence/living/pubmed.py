@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from neuromod_evidence.ctgov import condition_terms, intervention_terms
-from neuromod_evidence.http import (
+from neuromod_evidence.living.ctgov import condition_terms, intervention_terms
+from neuromod_evidence.living.http import (
     ApiError,
     IncompleteResultError,
     ResponseFormatError,

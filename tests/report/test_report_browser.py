@@ -17,7 +17,7 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "report"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuromod_evidence.http import redact
+from neuromod_evidence.living.http import redact
 
 SNAPSHOT_FORMAT = 1
 HISTORY_KEEP = 200  # entries kept in the meta history list (files in history/ are never deleted)

@@ -29,7 +29,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from . import plots
-from .report_text import (
+from .text import (
     analysis_flags,
     describe_prior,
     fmt_effect,
@@ -63,7 +63,7 @@ PREVIOUS_FILES = ("summary.csv", "trials.csv")
 
 def _env() -> Environment:
     env = Environment(
-        loader=PackageLoader("neuromod_evidence", "templates"),
+        loader=PackageLoader("neuromod_evidence.report", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -14,7 +14,7 @@ import pytest
 from living_helpers import text, two_pages
 from werkzeug import Response
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "-c1", "--snakefile"]
 
 pytestmark = pytest.mark.slow

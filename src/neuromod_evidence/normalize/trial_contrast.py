@@ -1,124 +1,28 @@
-"""Curated evidence → analysis-ready study-level contrasts (docs/pipeline-tables.md).
+"""The one contrast a trial contributes to one analysis (indication × outcome × comparison × window).
 
-For each indication × outcome × comparison × timepoint window, every trial contributes at most one
-contrast: the site most preferred by the config, first-period data of crossovers when available, the
-follow-up nearest the window's target, final values before change scores (never mixed within a trial),
-arms of one side combined into one group so a shared control is never counted twice, and complete
-arm-level data before a reported between-group estimate. Every curated row that ends up unused is listed
-in issues.csv with the reason, so nothing disappears silently.
+Selection, in order: the site most preferred by the config, first-period data of crossovers when available,
+the follow-up nearest the window's target, final values before change scores (never mixed within a trial),
+arms of one side combined into one group (Cochrane Handbook 6.5.a), complete arm-level data before a reported
+between-group estimate. Whatever is not chosen is written to the ledger with the reason.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from ..settings import Comparison, OutcomeSettings, Settings, Window
 from . import conversions as cv
-from .arm_values import convert_outcome_rows
-from .config import outcome_settings
-from .evidence import Evidence
-from .timepoints import window_of
-
-CONTRAST_COLUMNS = [
-    "analysis_id", "indication", "outcome", "comparison", "timepoint", "trial_id", "study_label", "year",
-    "design", "blinding", "sponsor", "measure", "direction", "data_type", "estimate", "se", "ci_low", "ci_high",
-    "events_t", "n_t", "events_c", "n_c", "mean_t", "sd_t", "mean_c", "sd_c", "timepoint_months", "value_type",
-    "site", "intervention_class", "comparator_class", "intervention_arms", "comparator_arms", "sd_imputed",
-    "sd_from_median", "events_derived", "n_assumed", "crossover", "period", "uncertain", "method",
-    "source_rows", "sources",
-]  # fmt: skip
-ISSUE_COLUMNS = ["file", "line", "row_id", "trial_id", "outcome", "severity", "reason"]
+from .ledger import Ledger
 
 
 def analysis_id(indication: str, outcome: str, comparison: str, timepoint: str) -> str:
     return "__".join((indication, outcome, comparison, timepoint))
 
 
-@dataclass
-class Normalized:
-    trials: pd.DataFrame
-    arms: pd.DataFrame
-    outcomes: pd.DataFrame
-    contrasts: pd.DataFrame
-    issues: pd.DataFrame
-
-
-@dataclass
-class _Ledger:
-    """What happened to each curated row: used in which analyses, or why not."""
-
-    used: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    reasons: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-
-    def skip(self, row_ids, reason: str) -> None:
-        for rid in row_ids:
-            if reason not in self.reasons[rid]:
-                self.reasons[rid].append(reason)
-
-    def use(self, row_ids, aid: str) -> None:
-        for rid in row_ids:
-            self.used[rid].add(aid)
-
-
-def normalize(evidence: Evidence, config: dict[str, Any]) -> Normalized:
-    arms = evidence.arms
-    outcomes = convert_outcome_rows(evidence.outcomes, arms, config)
-    outcomes["row_key"] = "outcomes:" + outcomes["row_id"].astype(str)
-    contrasts_in = evidence.contrasts.copy()
-    contrasts_in["row_key"] = "contrasts:" + contrasts_in["row_id"].astype(str)
-    ledger = _Ledger()
-    for _, row in outcomes[~outcomes["usable"].astype(bool)].iterrows():
-        ledger.skip([row["row_key"]], row["problem"])
-    pooled_sds = _pooled_sds(outcomes)
-    rows: list[dict[str, Any]] = []
-    trials = evidence.trials.set_index("trial_id", drop=False)
-    for indication, ind in config["indications"].items():
-        for outcome in ind["outcomes"]:
-            settings = outcome_settings(config, indication, outcome)
-            for comp_id, comp in ind["comparisons"].items():
-                for window in settings.timepoints:
-                    aid = analysis_id(indication, outcome, comp_id, window["id"])
-                    for _, trial in trials[trials["indication"] == indication].iterrows():
-                        built = _TrialContrast(
-                            trial,
-                            arms,
-                            outcomes,
-                            contrasts_in,
-                            settings,
-                            comp,
-                            window,
-                            config,
-                            pooled_sds,
-                            ledger,
-                        ).build()
-                        if built is not None:
-                            built.update(analysis_id=aid, indication=indication, outcome=outcome, comparison=comp_id,
-                                         timepoint=window["id"])  # fmt: skip
-                            rows.append(built)
-    contrasts = pd.DataFrame(rows, columns=CONTRAST_COLUMNS)
-    z = 1.959963984540054
-    missing_ci = contrasts["ci_low"].isna()
-    contrasts.loc[missing_ci, "ci_low"] = contrasts["estimate"] - z * contrasts["se"]
-    contrasts.loc[missing_ci, "ci_high"] = contrasts["estimate"] + z * contrasts["se"]
-    contrasts = contrasts.sort_values(["analysis_id", "year", "trial_id"], kind="stable").reset_index(
-        drop=True
-    )
-    issues = _issues(outcomes, contrasts_in, config, ledger, contrasts)
-    return Normalized(
-        trials=evidence.trials.drop(columns=["_file", "_line", "indication_folder"], errors="ignore"),
-        arms=arms.drop(columns=["_file", "_line", "indication_folder"], errors="ignore"),
-        outcomes=outcomes.drop(columns=["_file", "_line", "indication_folder", "row_key"], errors="ignore"),
-        contrasts=contrasts,
-        issues=issues,
-    )
-
-
-def _pooled_sds(outcomes: pd.DataFrame) -> dict[tuple[str, str, str], tuple[float, list[str]]]:
+def pooled_sds(outcomes: pd.DataFrame) -> dict[tuple[str, str, str], tuple[float, list[str]]]:
     """Pooled SD per (indication, outcome, value_type) from arms that report one, for imputation."""
     have = outcomes[outcomes["usable"].astype(bool) & outcomes["sd_common"].notna()]
     out = {}
@@ -132,26 +36,27 @@ def _pooled_sds(outcomes: pd.DataFrame) -> dict[tuple[str, str, str], tuple[floa
     return out
 
 
-class _TrialContrast:
+class TrialContrast:
     """Builds the one contrast a trial contributes to one analysis, or records why it contributes none."""
 
-    def __init__(self, trial, arms, outcomes, contrasts, settings, comp, window, config, pooled_sds, ledger):
-        self.trial, self.settings, self.comp, self.window = trial, settings, comp, window
-        self.config, self.pooled_sds, self.ledger = config, pooled_sds, ledger
+    def __init__(self, trial, arms, outcomes, contrasts, outcome: OutcomeSettings, comp: Comparison, window: Window,
+                 settings: Settings, pooled_sds, ledger: Ledger):  # fmt: skip
+        self.trial, self.settings, self.comp, self.window = trial, outcome, comp, window
+        self.config, self.pooled_sds, self.ledger = settings, pooled_sds, ledger
         tid = trial["trial_id"]
         t_arms = arms[arms["trial_id"] == tid]
-        self.arms_t = t_arms[t_arms["class"].isin(comp["intervention"])]
-        self.arms_c = t_arms[t_arms["class"].isin(comp["comparator"])]
+        self.arms_t = t_arms[t_arms["class"].isin(comp.intervention)]
+        self.arms_c = t_arms[t_arms["class"].isin(comp.comparator)]
         self.rows = outcomes[
             (outcomes["trial_id"] == tid)
-            & (outcomes["outcome"] == settings.id)
-            & (outcomes["window"] == window["id"])
+            & (outcomes["outcome"] == outcome.id)
+            & (outcomes["window"] == window.id)
             & outcomes["usable"].astype(bool)
         ]
         self.reported = contrasts[
             (contrasts["trial_id"] == tid)
-            & (contrasts["outcome"] == settings.id)
-            & contrasts["timepoint_months"].apply(lambda m: _in(window, m, config, settings))
+            & (contrasts["outcome"] == outcome.id)
+            & contrasts["timepoint_months"].apply(lambda m: _in(window, m, outcome))
         ]
 
     # -- selection ------------------------------------------------------------------------------
@@ -175,7 +80,7 @@ class _TrialContrast:
         if not candidates:
             self.ledger.skip(everything, self._one_sided_reason())
             return None
-        target = self.window["target"]
+        target = self.window.target
         months = min(candidates, key=lambda m: (abs(m - target), -m))
         result = self._contrast_at(months, side_t, side_c, reported)
         if result is None:
@@ -193,11 +98,7 @@ class _TrialContrast:
 
     def _aid(self) -> str:
         t = self.trial
-        return analysis_id(t["indication"], self.settings.id, self._comp_id(), self.window["id"])
-
-    def _comp_id(self) -> str:
-        ind = self.config["indications"][self.trial["indication"]]
-        return next(k for k, v in ind["comparisons"].items() if v is self.comp)
+        return analysis_id(t["indication"], self.settings.id, self.comp.id, self.window.id)
 
     def _pick_site(self, side_t, side_c, reported):
         preferred = list(self.settings.sites)
@@ -226,7 +127,7 @@ class _TrialContrast:
     def _pick_period(self, side_t, side_c, reported):
         if self.trial["design"] != "crossover":
             return side_t, side_c, reported, None
-        prefer_first = self.config.get("normalize", {}).get("crossover_prefer_first_period", True)
+        prefer_first = self.config.normalize.crossover_prefer_first_period
         order = ["first", "all"] if prefer_first else ["all", "first"]
         for period in order:
             t, c, r = (df[df["period"].fillna("all") == period] for df in (side_t, side_c, reported))
@@ -241,7 +142,7 @@ class _TrialContrast:
     def _one_sided_reason(self) -> str:
         return (
             f"no comparison possible for {self._aid()}: only one side of "
-            f"{'/'.join(self.comp['intervention'])} vs {'/'.join(self.comp['comparator'])} reports this outcome"
+            f"{'/'.join(self.comp.intervention)} vs {'/'.join(self.comp.comparator)} reports this outcome"
         )
 
     # -- building -------------------------------------------------------------------------------
@@ -299,7 +200,7 @@ class _TrialContrast:
                     f"'{rv.iloc[0]['row_id']}' was used instead",
                 )
                 return self._from_reported(rv.iloc[0], log=False)
-            if self.config.get("normalize", {}).get("impute_missing_sd", True):
+            if self.config.normalize.impute_missing_sd:
                 imputed = self._md_from_arms(tv, cv_, value_type, imputed=True)
                 if imputed is not None:
                     return imputed
@@ -339,11 +240,11 @@ class _TrialContrast:
         return out
 
     def _from_reported(self, row: pd.Series, log: bool) -> dict[str, Any] | None:
-        factor = 1.0 if log else self.config["scales"][row["scale"]]["factor"]
+        factor = 1.0 if log else self.config.scales[row["scale"]].factor
         level = row["ci_level"] if not pd.isna(row["ci_level"]) else 0.95
         n_t, n_c = row["n_intervention"], row["n_comparator"]
         df = None
-        threshold = self.config.get("normalize", {}).get("ci_z_threshold_n", 60)
+        threshold = self.config.normalize.ci_z_threshold_n
         if not log and not pd.isna(n_t) and not pd.isna(n_c) and n_t + n_c < threshold:
             df = n_t + n_c - 2
         est = math.log(row["estimate"]) if log else row["estimate"] * factor
@@ -358,7 +259,7 @@ class _TrialContrast:
             )
             se = cv.se_from_ci(lo, hi, level, df) * factor
             how = f"SE from {level:.0%} CI ({'z' if df is None else f't(df={int(df)})'})"
-        elif not pd.isna(row["p_value"]) and self.config.get("normalize", {}).get("use_p_values", True):
+        elif not pd.isna(row["p_value"]) and self.config.normalize.use_p_values:
             if est == 0 or row["p_value"] >= 1:
                 self.ledger.skip(
                     [row["row_key"]], f"{self._aid()}: a p-value cannot give an SE for a null estimate"
@@ -416,9 +317,9 @@ class _TrialContrast:
         )
 
 
-def _in(window, months, config, settings) -> bool:
-    w = window_of(config, settings.id, float(months)) if months > 0 else None
-    return w is not None and w["id"] == window["id"]
+def _in(window: Window, months, outcome: OutcomeSettings) -> bool:
+    w = outcome.window_of(float(months)) if months > 0 else None
+    return w is not None and w.id == window.id
 
 
 def _one_row_per_arm(df: pd.DataFrame) -> pd.DataFrame:
@@ -460,60 +361,3 @@ def _flags(rows: pd.DataFrame) -> dict[str, Any]:
 
 def _join(*parts: str | None) -> str:
     return "; ".join(p for p in parts if p)
-
-
-def _issues(outcomes, contrasts_in, config, ledger: _Ledger, contrasts: pd.DataFrame) -> pd.DataFrame:
-    records = []
-    for table, df in (("outcomes", outcomes), ("contrasts", contrasts_in)):
-        for _, row in df.iterrows():
-            key = row["row_key"]
-            base = dict(file=row["_file"], line=int(row["_line"]), row_id=row["row_id"], trial_id=row["trial_id"],
-                        outcome=row["outcome"])  # fmt: skip
-            if ledger.used.get(key):
-                continue
-            reasons = ledger.reasons.get(key) or [_unconsidered_reason(row, table, config)]
-            records.append({**base, "severity": "excluded", "reason": " | ".join(reasons)})
-    for _, c in contrasts.iterrows():
-        caveats = [name for name, col in (("SD imputed", "sd_imputed"), ("SD from median", "sd_from_median"),
-                   ("events derived from a percentage", "events_derived"), ("n randomized used as denominator", "n_assumed"),
-                   ("crossover trial", "crossover"), ("source row marked uncertain", "uncertain")) if bool(c[col])]  # fmt: skip
-        if caveats:
-            records.append(dict(file="results/normalized/contrasts.csv", line=None, row_id=c["source_rows"],
-                                trial_id=c["trial_id"], outcome=c["outcome"], severity="warning",
-                                reason=f"{c['analysis_id']}: used with caveats: {', '.join(caveats)}"))  # fmt: skip
-    issues = pd.DataFrame(records, columns=ISSUE_COLUMNS)
-    return issues.sort_values(["severity", "file", "line"], kind="stable", na_position="last").reset_index(
-        drop=True
-    )
-
-
-def _unconsidered_reason(row: pd.Series, table: str, config: dict[str, Any]) -> str:
-    ind = config["indications"][row["indication_folder"]]
-    if row["outcome"] not in ind["outcomes"]:
-        return (
-            f"outcome '{row['outcome']}' is not analysed for indication '{row['indication_folder']}' (config)"
-        )
-    return (
-        f"the arm(s) of this row are not compared in any comparison configured for '{row['indication_folder']}' "
-        f"({', '.join(ind['comparisons'])})"
-    )
-
-
-FLOAT_FORMAT = "%.10g"  # enough digits for any reported number; stable bytes for identical inputs
-
-
-def write_normalized(result: Normalized, out_dir) -> dict[str, str]:
-    """Write the five normalized tables atomically (temp file + rename), so a failed run leaves old ones."""
-    import os
-    from pathlib import Path
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for name in ("trials", "arms", "outcomes", "contrasts", "issues"):
-        path = out_dir / f"{name}.csv"
-        tmp = path.with_suffix(".csv.tmp")
-        getattr(result, name).to_csv(tmp, index=False, float_format=FLOAT_FORMAT, lineterminator="\n")
-        os.replace(tmp, path)
-        written[name] = str(path)
-    return written

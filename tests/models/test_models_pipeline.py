@@ -11,7 +11,7 @@ from neuromod_evidence.models.analysis import SUMMARY_COLUMNS
 from neuromod_evidence.models.pipeline import check_priors
 from neuromod_evidence.models.priors import PriorError
 
-FIXTURE = Path(__file__).parent / "fixtures" / "fit" / "contrasts_synthetic.csv"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "fit" / "contrasts_synthetic.csv"
 
 
 def small_config():
@@ -34,7 +34,7 @@ def test_fit_all_synthetic(tmp_path):
     import importlib.util
 
     spec = importlib.util.spec_from_file_location(
-        "fit_script", Path(__file__).parents[1] / "scripts" / "fit_meta_analyses.py"
+        "fit_script", Path(__file__).parents[2] / "scripts" / "fit_meta_analyses.py"
     )
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)

@@ -9,7 +9,7 @@ import pytest
 
 from neuromod_evidence.cli import main
 
-FIX = Path(__file__).parent / "fixtures" / "fit"
+FIX = Path(__file__).parents[1] / "fixtures" / "fit"
 
 
 @pytest.mark.parametrize(

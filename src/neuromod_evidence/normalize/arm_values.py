@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..settings import NormalizeSettings, Scale, Settings
 from . import conversions as cv
-from .timepoints import window_of
 
 ARM_VALUE_COLUMNS = [
     "window",
@@ -49,37 +49,34 @@ def arm_size(row: pd.Series, arms: pd.DataFrame) -> tuple[float | None, bool]:
     return None, False
 
 
-def convert_outcome_rows(outcomes: pd.DataFrame, arms: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
+def convert_outcome_rows(outcomes: pd.DataFrame, arms: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Add the ARM_VALUE_COLUMNS to a copy of the curated outcome rows."""
-    settings = config.get("normalize", {})
     out = outcomes.copy()
-    records = [_convert_row(row, arms, config, settings) for _, row in outcomes.iterrows()]
+    records = [_convert_row(row, arms, settings) for _, row in outcomes.iterrows()]
     values = pd.DataFrame(records, columns=ARM_VALUE_COLUMNS, index=outcomes.index)
     for col in ARM_VALUE_COLUMNS:
         out[col] = values[col] if len(values) else pd.Series(dtype=object)
     return out
 
 
-def _convert_row(
-    row: pd.Series, arms: pd.DataFrame, config: dict[str, Any], settings: dict[str, Any]
-) -> dict:
+def _convert_row(row: pd.Series, arms: pd.DataFrame, settings: Settings) -> dict:
     rec: dict[str, Any] = dict.fromkeys(ARM_VALUE_COLUMNS)
     rec.update(sd_from_median=False, events_derived=False, n_assumed=False, usable=False)
     months = float(row["timepoint_months"])
     if months == 0:
         rec["problem"] = "baseline value (timepoint 0): not analysed"
         return rec
-    window = window_of(config, row["outcome"], months)
-    rec["window"] = window["id"] if window else None
-    kind = config["outcomes"][row["outcome"]]["kind"]
-    if kind == "binary":
-        _binary(row, arms, settings, rec)
+    outcome = settings.outcomes[row["outcome"]]
+    window = outcome.window_of(months)
+    rec["window"] = window.id if window else None
+    if outcome.kind == "binary":
+        _binary(row, arms, settings.normalize, rec)
     else:
-        _continuous(row, arms, config["scales"][row["scale"]], settings, rec)
+        _continuous(row, arms, settings.scales[row["scale"]], settings.normalize, rec)
     return rec
 
 
-def _binary(row: pd.Series, arms: pd.DataFrame, settings: dict[str, Any], rec: dict) -> None:
+def _binary(row: pd.Series, arms: pd.DataFrame, settings: NormalizeSettings, rec: dict) -> None:
     events, total, percent = _num(row, "events"), _num(row, "total"), _num(row, "percent")
     if events is not None and total is not None:
         rec.update(events_used=int(events), total_used=int(total), n_used=total, usable=True)
@@ -92,7 +89,7 @@ def _binary(row: pd.Series, arms: pd.DataFrame, settings: dict[str, Any], rec: d
         if total is None:
             rec["problem"] = f"{percent:g}% of an unknown denominator (no total, no n, no n randomized)"
             return
-        if not settings.get("assume_randomized_denominator", True) and assumed:
+        if not settings.assume_randomized_denominator and assumed:
             rec["problem"] = f"{percent:g}% of an unknown denominator (assuming n randomized is switched off)"
             return
         rec["n_assumed"] = assumed
@@ -103,10 +100,8 @@ def _binary(row: pd.Series, arms: pd.DataFrame, settings: dict[str, Any], rec: d
     )
 
 
-def _continuous(
-    row: pd.Series, arms: pd.DataFrame, scale: dict[str, Any], settings: dict[str, Any], rec: dict
-) -> None:
-    factor, offset = scale["factor"], scale.get("offset", 0.0)
+def _continuous(row: pd.Series, arms: pd.DataFrame, scale: Scale, settings: NormalizeSettings, rec: dict) -> None:
+    factor, offset = scale.factor, scale.offset
     change = row.get("value_type") == "change"
     n, assumed = arm_size(row, arms)
     rec["n_used"], rec["n_assumed"] = n, assumed
@@ -124,7 +119,7 @@ def _continuous(
     elif se is not None and n is not None:
         rec["sd_common"], rec["sd_method"] = cv.sd_from_se(se, n) * factor, f"SD from SE × √n (n={n:g})"
     elif lo is not None and hi is not None and n is not None:
-        sd_raw, how = cv.sd_from_ci(lo, hi, n, level, settings.get("ci_z_threshold_n", 60))
+        sd_raw, how = cv.sd_from_ci(lo, hi, n, level, settings.ci_z_threshold_n)
         rec["sd_common"], rec["sd_method"] = sd_raw * factor, f"SD from {level:.0%} CI ({how}, n={n:g})"
     if n is None:
         rec["problem"] = "no n for this arm (neither the row nor arms.csv gives one)"
@@ -143,7 +138,7 @@ def _from_median(row, n, factor, offset, change, settings, rec) -> None:
     if quartiles["q1"] is None and quartiles["min"] is None:
         rec["problem"] = "median without IQR or range: no mean and SD can be estimated"
         return
-    method = "luo" if settings.get("median_method", "wan_luo") == "wan_luo" else "wan"
+    method = "luo" if settings.median_method == "wan_luo" else "wan"
     est = cv.mean_sd_from_quantiles(
         n, median, quartiles["q1"], quartiles["q3"], quartiles["min"], quartiles["max"], mean_method=method
     )

@@ -8,40 +8,21 @@ scales, outcomes, windows).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from .config import arm_classes
-from .timepoints import window_of, windows_for
-
-if TYPE_CHECKING:
-    from .evidence import Evidence
-
-FILE_COL, LINE_COL = "_file", "_line"
+from ..settings import Scale, Settings
+from .model import FILE_COL, LINE_COL, Evidence, Problem
 
 
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    line: int | None
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}, line {self.line}" if self.line is not None else self.file
-        return f"{where}, field '{self.field}': {self.message}"
-
-
-def cross_check(ev: Evidence, config: dict[str, Any]) -> list[Problem]:
+def cross_check(ev: Evidence, settings: Settings) -> list[Problem]:
     problems: list[Problem] = []
     problems += _check_trials(ev.trials)
-    problems += _check_arms(ev, config)
-    problems += _check_value_rows(ev, config, ev.outcomes, "outcomes")
-    problems += _check_value_rows(ev, config, ev.contrasts, "contrasts")
-    problems += _check_outcome_values(ev.outcomes, config)
-    problems += _check_contrast_values(ev.contrasts, config)
+    problems += _check_arms(ev, settings)
+    problems += _check_value_rows(ev, settings, ev.outcomes, "outcomes")
+    problems += _check_value_rows(ev, settings, ev.contrasts, "contrasts")
+    problems += _check_outcome_values(ev.outcomes, settings)
+    problems += _check_contrast_values(ev.contrasts, settings)
     return problems
 
 
@@ -81,9 +62,9 @@ def _check_trials(trials: pd.DataFrame) -> list[Problem]:
     return problems
 
 
-def _check_arms(ev: Evidence, config: dict[str, Any]) -> list[Problem]:
+def _check_arms(ev: Evidence, settings: Settings) -> list[Problem]:
     problems = []
-    known = arm_classes(config)
+    known = settings.class_roles()
     trial_ids = set(ev.trials["trial_id"])
     for _, row in ev.arms.iterrows():
         if row["trial_id"] not in trial_ids:
@@ -106,7 +87,7 @@ def _check_arms(ev: Evidence, config: dict[str, Any]) -> list[Problem]:
     return problems
 
 
-def _check_value_rows(ev: Evidence, config: dict[str, Any], df: pd.DataFrame, table: str) -> list[Problem]:
+def _check_value_rows(ev: Evidence, settings: Settings, df: pd.DataFrame, table: str) -> list[Problem]:
     """Checks shared by outcomes.csv and contrasts.csv: references, vocabulary, windows."""
     problems = []
     trials = ev.trials.drop_duplicates("trial_id").set_index("trial_id")  # duplicates reported elsewhere
@@ -126,35 +107,35 @@ def _check_value_rows(ev: Evidence, config: dict[str, Any], df: pd.DataFrame, ta
                 problems.append(_p(row, col, f"unknown arm '{row[col]}' of trial '{tid}' (not in arms.csv)"))
         if table == "contrasts" and row["arm_id_intervention"] == row["arm_id_comparator"]:
             problems.append(_p(row, "arm_id_comparator", "an arm cannot be compared with itself"))
-        outcome = row["outcome"]
-        if outcome not in config["outcomes"]:
+        outcome_id = row["outcome"]
+        outcome = settings.outcomes.get(outcome_id)
+        if outcome is None:
             problems.append(
-                _p(row, "outcome", f"unknown outcome '{outcome}' (known: {', '.join(config['outcomes'])})")
+                _p(row, "outcome", f"unknown outcome '{outcome_id}' (known: {', '.join(settings.outcomes)})")
             )
             continue
-        scale = row["scale"]
-        if scale not in config["scales"]:
+        scale_id = row["scale"]
+        scale = settings.scales.get(scale_id)
+        if scale is None:
             problems.append(
-                _p(row, "scale", f"unknown scale '{scale}' (known: {', '.join(config['scales'])})")
+                _p(row, "scale", f"unknown scale '{scale_id}' (known: {', '.join(settings.scales)})")
             )
-        elif config["scales"][scale]["family"] != config["outcomes"][outcome]["family"]:
+        elif scale.family != outcome.family:
             problems.append(
                 _p(
                     row,
                     "scale",
-                    f"scale '{scale}' measures {config['scales'][scale]['family']}, "
-                    f"but outcome '{outcome}' needs a {config['outcomes'][outcome]['family']} scale",
+                    f"scale '{scale_id}' measures {scale.family}, "
+                    f"but outcome '{outcome_id}' needs a {outcome.family} scale",
                 )
             )
         months = row["timepoint_months"]
-        if months > 0 and window_of(config, outcome, months) is None:
-            spans = ", ".join(
-                f"{w['id']} [{w['window'][0]}, {w['window'][1]})" for w in windows_for(config, outcome)
-            )
+        if months > 0 and outcome.window_of(months) is None:
+            spans = ", ".join(f"{w.id} [{w.lo:g}, {w.hi:g})" for w in outcome.windows)
             problems.append(
                 _p(row, "timepoint_months", f"{months:g} months lies outside every analysis window ({spans})")
             )
-        kind = config["outcomes"][outcome]["kind"]
+        kind = outcome.kind
         if kind == "continuous" and not _has(row, "value_type"):
             problems.append(_p(row, "value_type", "continuous outcomes need 'final' or 'change'"))
         if kind == "binary" and _has(row, "value_type"):
@@ -165,14 +146,14 @@ def _check_value_rows(ev: Evidence, config: dict[str, Any], df: pd.DataFrame, ta
     return problems
 
 
-def _check_outcome_values(df: pd.DataFrame, config: dict[str, Any]) -> list[Problem]:
+def _check_outcome_values(df: pd.DataFrame, settings: Settings) -> list[Problem]:
     problems = []
     for _, row in df.iterrows():
-        outcome = config["outcomes"].get(row["outcome"])
-        scale = config["scales"].get(row["scale"])
+        outcome = settings.outcomes.get(row["outcome"])
+        scale = settings.scales.get(row["scale"])
         if outcome is None or scale is None:
             continue  # already reported
-        if outcome["kind"] == "binary":
+        if outcome.kind == "binary":
             problems += _check_binary_row(row)
         else:
             problems += _check_continuous_row(row, scale)
@@ -193,14 +174,14 @@ def _check_binary_row(row: pd.Series) -> list[Problem]:
     return problems
 
 
-def _check_continuous_row(row: pd.Series, scale: dict[str, Any]) -> list[Problem]:
+def _check_continuous_row(row: pd.Series, scale: Scale) -> list[Problem]:
     problems = []
     if not (_has(row, "mean") or _has(row, "median")):
         problems.append(_p(row, "mean", "a continuous row needs 'mean' or 'median'"))
     for col in ("events", "total", "percent"):
         if _has(row, col):
             problems.append(_p(row, col, "continuous outcomes are recorded as mean/median with dispersion"))
-    lo, hi = scale["range"]
+    lo, hi = scale.low, scale.high
     if row.get("value_type") == "change":
         lo, hi = lo - hi, hi - lo
     for col in ("mean", "median", "q1", "q3", "min", "max", "ci_low", "ci_high"):
@@ -234,18 +215,18 @@ def _check_continuous_row(row: pd.Series, scale: dict[str, Any]) -> list[Problem
     return problems
 
 
-def _check_contrast_values(df: pd.DataFrame, config: dict[str, Any]) -> list[Problem]:
+def _check_contrast_values(df: pd.DataFrame, settings: Settings) -> list[Problem]:
     problems = []
     for _, row in df.iterrows():
-        outcome = config["outcomes"].get(row["outcome"])
+        outcome = settings.outcomes.get(row["outcome"])
         if outcome is None:
             continue
         measure = row["measure"]
-        if outcome["kind"] == "continuous" and measure != "MD":
+        if outcome.kind == "continuous" and measure != "MD":
             problems.append(
                 _p(row, "measure", f"continuous outcome '{row['outcome']}' takes MD, not {measure}")
             )
-        if outcome["kind"] == "binary" and measure == "MD":
+        if outcome.kind == "binary" and measure == "MD":
             problems.append(
                 _p(row, "measure", f"binary outcome '{row['outcome']}' takes RR, OR, RD or HR, not MD")
             )

@@ -1,0 +1,1 @@
+"""Living evidence: HTTP transport, ClinicalTrials.gov and PubMed clients, dated snapshots, the refresh."""

@@ -1,0 +1,6 @@
+"""Stage 2: curated evidence → analysis-ready contrasts on common scales, plus the issues ledger."""
+
+from .build import Normalized, normalize, write_normalized
+from .trial_contrast import analysis_id
+
+__all__ = ["Normalized", "analysis_id", "normalize", "write_normalized"]

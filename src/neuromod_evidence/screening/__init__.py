@@ -1,0 +1,1 @@
+"""Screening: posted registry results → outcome rows, the review queue, PRISMA counts, the cross-check."""

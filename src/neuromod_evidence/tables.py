@@ -1,0 +1,273 @@
+"""The contract of every table passed between stages: its columns, their kinds, and one way to read and write it.
+
+Why: writers and readers used to agree on column names by convention only, and the report guessed names from
+alias lists. Each table is declared here once; every stage writes through :func:`write_table` and reads
+through :func:`read_table`, which refuse a frame or file whose columns differ from the contract. Columns may
+be added at the end of a table in a later version; they are never renamed or dropped
+(docs/pipeline-tables.md documents each column).
+
+One writer, one float format: ``%.10g`` (ten significant digits, no trailing zeros), after rounding to the
+table's ``decimals`` where a table declares them (fit tables carry Monte Carlo error, so 4 decimals). Files
+are written atomically (temporary file + rename, with the process umask's permissions), so a failed run never
+leaves half a table behind. Tables meant for people (report downloads) neutralise spreadsheet formulas.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+FLOAT_FORMAT = "%.10g"
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: cells a spreadsheet would evaluate
+
+
+class TableError(ValueError):
+    """A table does not match its contract; the message names the file and the columns."""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[str, ...]
+    ints: frozenset[str] = field(default_factory=frozenset)
+    floats: frozenset[str] = field(default_factory=frozenset)
+    bools: frozenset[str] = field(default_factory=frozenset)
+    decimals: int | None = None  # round floats to this many decimals before writing
+
+    def kind(self, column: str) -> str:
+        for kind, members in (("int", self.ints), ("float", self.floats), ("bool", self.bools)):
+            if column in members:
+                return kind
+        return "text"
+
+
+def _t(name: str, columns: str, ints: str = "", floats: str = "", bools: str = "", decimals=None) -> Table:
+    return Table(name, tuple(columns.split()), frozenset(ints.split()), frozenset(floats.split()),
+                 frozenset(bools.split()), decimals)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------------ curated values
+_CURATED_VALUES = "n events total percent mean sd se ci_low ci_high ci_level median q1 q3 min max"
+_CURATED_OUTCOME_COLUMNS = (
+    "row_id trial_id arm_id outcome outcome_reported site scale timepoint_months value_type period "
+    f"{_CURATED_VALUES} source location quote status notes"
+)
+
+# ------------------------------------------------------------------------------------------ normalize stage
+NORMALIZED_TRIALS = _t(
+    "trials",
+    "trial_id acronym title first_author year indication registry_ids pmids design blinding sponsor "
+    "sponsor_name countries max_follow_up_months source location quote notes",
+    floats="year max_follow_up_months",
+)
+NORMALIZED_ARMS = _t(
+    "arms", "trial_id arm_id label class n_randomized source location quote status notes", floats="n_randomized"
+)
+NORMALIZED_OUTCOMES = _t(
+    "outcomes",
+    f"{_CURATED_OUTCOME_COLUMNS} window mean_common sd_common n_used events_used total_used sd_method "
+    "sd_from_median events_derived n_assumed usable problem",
+    floats=f"timepoint_months {_CURATED_VALUES} mean_common sd_common n_used events_used total_used",
+    bools="sd_from_median events_derived n_assumed usable",
+)
+CONTRASTS = _t(
+    "contrasts",
+    "analysis_id indication outcome comparison timepoint trial_id study_label year design blinding sponsor "
+    "measure direction data_type estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c "
+    "timepoint_months value_type site intervention_class comparator_class intervention_arms comparator_arms "
+    "sd_imputed sd_from_median events_derived n_assumed crossover period uncertain method source_rows sources",
+    ints="year",
+    floats="estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c timepoint_months",
+    bools="sd_imputed sd_from_median events_derived n_assumed crossover uncertain",
+)
+ISSUES = _t("issues", "file line row_id trial_id outcome severity reason", floats="line")
+
+# ------------------------------------------------------------------------------------------ fit stage
+_SUMMARY_FLOATS = (
+    "n_participants estimate ci_low ci_high pred_low pred_high tau tau_low tau_high p_benefit p_mcid rhat_max "
+    "exact_estimate exact_ci_low exact_ci_high freq_estimate freq_ci_low freq_ci_high mcid exact_pred_low "
+    "exact_pred_high exact_tau exact_tau_low exact_tau_high freq_tau2 freq_pred_low freq_pred_high "
+    "target_accept baseline_risk log_rr_estimate log_rr_ci_low log_rr_ci_high rd_estimate rd_ci_low rd_ci_high "
+    "per1000_estimate per1000_ci_low per1000_ci_high"
+)
+SUMMARY = _t(
+    "summary",
+    "analysis_id indication outcome comparison timepoint measure model k n_participants estimate ci_low ci_high "
+    "pred_low pred_high tau tau_low tau_high p_benefit p_mcid rhat_max ess_bulk_min ess_tail_min divergences "
+    "converged exact_estimate exact_ci_low exact_ci_high exact_agrees freq_estimate freq_ci_low freq_ci_high "
+    "freq_method tau_prior effect_prior direction mcid scale exact_pred_low exact_pred_high exact_tau "
+    "exact_tau_low exact_tau_high freq_tau2 freq_pred_low freq_pred_high sampler target_accept attempts seed "
+    "baseline_risk log_rr_estimate log_rr_ci_low log_rr_ci_high rd_estimate rd_ci_low rd_ci_high "
+    "per1000_estimate per1000_ci_low per1000_ci_high continuity_corrected excluded_studies notes",
+    ints="k ess_bulk_min ess_tail_min divergences attempts seed continuity_corrected",
+    floats=_SUMMARY_FLOATS,
+    bools="converged exact_agrees",
+    decimals=4,
+)
+STUDIES = _t(
+    "studies",
+    "trial_id study_label data_type estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high "
+    "weight events_t n_t events_c n_c sd_imputed events_derived corrected",
+    floats="estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high weight events_t n_t "
+    "events_c n_c",
+    bools="sd_imputed events_derived corrected",
+    decimals=4,
+)
+SENSITIVITY = _t(
+    "sensitivity",
+    "analysis_id scenario method k left_out tau_prior estimate ci_low ci_high pred_low pred_high tau tau_low "
+    "tau_high p_benefit p_mcid note",
+    ints="k",
+    floats="estimate ci_low ci_high pred_low pred_high tau tau_low tau_high p_benefit p_mcid",
+    decimals=4,
+)
+
+# ------------------------------------------------------------------------------------------ screening stage
+REGISTRY_EXTRA_COLUMNS = (
+    "nct_id registry_group_id registry_group_title registry_outcome_type param_type dispersion_type unit "
+    "time_frame class_title category_title"
+)
+REGISTRY_OUTCOMES = _t(
+    "registry_outcomes",
+    f"{_CURATED_OUTCOME_COLUMNS} {REGISTRY_EXTRA_COLUMNS} indication",
+    floats=f"timepoint_months {_CURATED_VALUES}",
+)
+REGISTRY_UNMAPPED = _t(
+    "registry_unmapped",
+    "nct_id trial_id outcome_title outcome_type time_frame class_title category_title group_id group_title "
+    "param_type unit value maps_to reason",
+)
+QUEUE = _t(
+    "queue",
+    "indication source id title year date status why_matched first_seen linked_ids has_results "
+    "registry_snapshot pubmed_snapshot",
+)
+PRISMA = _t(
+    "prisma",
+    "indication records_identified_registry records_identified_pubmed records_identified_other "
+    "duplicates_removed records_screened records_of_curated_trials awaiting_review excluded_with_reason "
+    "exclusion_reasons included_curated registry_snapshot pubmed_snapshot note",
+    ints="records_identified_registry records_identified_pubmed records_identified_other duplicates_removed "
+    "records_screened records_of_curated_trials awaiting_review excluded_with_reason included_curated",
+)
+CROSSCHECK = _t(
+    "crosscheck",
+    "trial_id nct_id outcome timepoint_months arm statistic curated_value registry_value difference verdict "
+    "curated_row_id registry_row_id registry_outcome_title note",
+    floats="timepoint_months curated_value registry_value difference",
+)
+
+NORMALIZED = {t.name: t for t in (NORMALIZED_TRIALS, NORMALIZED_ARMS, NORMALIZED_OUTCOMES, CONTRASTS, ISSUES)}
+FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY)}
+SCREENING = {t.name: t for t in (REGISTRY_OUTCOMES, REGISTRY_UNMAPPED, QUEUE, PRISMA, CROSSCHECK)}
+
+
+# ------------------------------------------------------------------------------------------ reading
+def read_table(table: Table, path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by a stage, typed by its contract; a header that differs is an error."""
+    path = Path(path)
+    try:
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except FileNotFoundError:
+        raise TableError(f"{path}: missing ({table.name} table)") from None
+    except pd.errors.EmptyDataError:
+        raise TableError(f"{path}: empty file, expected the {table.name} table's header") from None
+    missing = [c for c in table.columns if c not in raw.columns]
+    if missing:
+        raise TableError(f"{path}: the {table.name} table lacks column(s) {', '.join(missing)}")
+    out = raw[list(table.columns)].copy()
+    for c in table.columns:
+        kind = table.kind(c)
+        if kind == "float":
+            out[c] = pd.to_numeric(out[c], errors="raise").astype(float)
+        elif kind == "int":
+            out[c] = pd.to_numeric(out[c], errors="raise").astype("Int64")
+        elif kind == "bool":
+            out[c] = out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
+        else:
+            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ writing
+def _format(value: Any, kind: str, decimals: int | None) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if kind == "int" and isinstance(value, (int, float, np.integer, np.floating)):
+        if not math.isfinite(float(value)):
+            return ""
+        return str(int(round(float(value))))
+    if isinstance(value, (float, np.floating, int, np.integer)) and not isinstance(value, bool):
+        x = float(value)
+        if not math.isfinite(x):
+            return ""
+        if decimals is not None:
+            x = round(x, decimals)
+        return FLOAT_FORMAT % (x + 0.0)  # + 0.0 turns -0.0 into 0.0
+    return str(value)
+
+
+def neutralise_formula(text: str) -> str:
+    """Prefix a cell that a spreadsheet would evaluate as a formula with a single quote (OWASP)."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        try:
+            float(text)  # a plain negative number is data, not a formula
+            return text
+        except ValueError:
+            return "'" + text
+    return text
+
+
+def format_table(table: Table, df: pd.DataFrame, for_people: bool = False) -> pd.DataFrame:
+    """The frame as the strings that go into the file (columns in contract order)."""
+    extra = [c for c in df.columns if c not in table.columns]
+    missing = [c for c in table.columns if c not in df.columns]
+    if extra or missing:
+        raise TableError(
+            f"{table.name}: frame does not match the contract (missing {missing or 'none'}, extra {extra or 'none'})"
+        )
+    out = pd.DataFrame(index=df.index)
+    for c in table.columns:
+        kind = table.kind(c)
+        cells = [_format(v, kind, table.decimals) for v in df[c].tolist()]
+        if for_people and kind == "text":
+            cells = [neutralise_formula(v) for v in cells]
+        out[c] = cells
+    return out
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write via a temporary file in the same folder and rename; permissions follow the process umask."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(table: Table, df: pd.DataFrame, path: str | os.PathLike, for_people: bool = False) -> Path:
+    """Write ``df`` as ``table`` to ``path`` atomically; ``for_people`` neutralises spreadsheet formulas."""
+    text = format_table(table, df, for_people).to_csv(index=False, lineterminator="\n")
+    atomic_write_text(path, text)
+    return Path(path)
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(table.columns))
