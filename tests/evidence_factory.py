@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from neuromod_evidence.config import DEFAULT_CONFIG_PATH
-from neuromod_evidence.schemas import column_order
+from neuromod_evidence.evidence.schemas import column_order
+
+DEFAULT_CONFIG_PATH = Path(__file__).resolve().parents[1] / "config" / "config.yaml"
 
 PROV = {
     "source": "PMID:11111111",

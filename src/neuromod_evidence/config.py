@@ -8,7 +8,6 @@ and the tests the identical, defaulted view, plus a few cross-reference checks a
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,9 +16,10 @@ import jsonschema
 import yaml
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
-REPO_ROOT = PACKAGE_ROOT.parents[1]
-SCHEMA_PATH = REPO_ROOT / "workflow" / "schemas" / "config.schema.yaml"
-DEFAULT_CONFIG_PATH = REPO_ROOT / "config" / "config.yaml"
+# shipped inside the package (workflow/schemas/config.schema.yaml is a link to it), so an installed copy works
+SCHEMA_PATH = PACKAGE_ROOT / "config.schema.yaml"
+# relative to the working directory: a checkout's config, or the user's own copy next to their data
+DEFAULT_CONFIG_PATH = Path("config") / "config.yaml"
 
 
 class ConfigError(ValueError):
@@ -115,6 +115,8 @@ def _check_windows(windows: list[dict[str, Any]], where: str) -> None:
 
 def load_config(path: str | Path = DEFAULT_CONFIG_PATH) -> dict[str, Any]:
     path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such configuration file")
     try:
         with open(path, encoding="utf-8") as fh:
             raw = yaml.safe_load(fh)
@@ -123,45 +125,3 @@ def load_config(path: str | Path = DEFAULT_CONFIG_PATH) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     return validate_config(raw, source=str(path))
-
-
-@dataclass(frozen=True)
-class OutcomeSettings:
-    """Everything an analysis needs to know about one outcome within one indication."""
-
-    id: str
-    label: str
-    kind: str
-    family: str
-    direction: str
-    measure: str
-    mcid: float
-    unit: str
-    tau_prior: str | None
-    sites: tuple[str, ...]
-    timepoints: tuple[dict[str, Any], ...]
-
-
-def outcome_settings(config: dict[str, Any], indication: str, outcome: str) -> OutcomeSettings:
-    base = config["outcomes"][outcome]
-    local = config["indications"][indication]["outcomes"].get(outcome, {}) or {}
-    return OutcomeSettings(
-        id=outcome,
-        label=base["label"],
-        kind=base["kind"],
-        family=base["family"],
-        direction=base["direction"],
-        measure=base["measure"],
-        mcid=float(local.get("mcid", base["mcid"])),
-        unit=base.get("unit", ""),
-        tau_prior=local.get("tau_prior", base.get("tau_prior")),
-        sites=tuple(local.get("sites", ())),
-        timepoints=tuple(base.get("timepoints", config["timepoints"])),
-    )
-
-
-def arm_classes(config: dict[str, Any]) -> dict[str, str]:
-    """class id -> 'intervention' or 'comparator'."""
-    out = {cid: "intervention" for cid in config["intervention_classes"]}
-    out.update({cid: "comparator" for cid in config["comparator_classes"]})
-    return out

@@ -22,7 +22,14 @@ Z_95 = 1.959963984540054  # the 97.5 % quantile of the standard normal, used whe
 RATIO_MEASURES = frozenset({"OR", "RR", "HR"})  # measures analysed on the log scale
 
 # the sections every stage needs to resolve outcomes, classes and windows (required by the schema)
-CORE_SECTIONS = ("intervention_classes", "comparator_classes", "scales", "outcomes", "timepoints", "indications")
+CORE_SECTIONS = (
+    "intervention_classes",
+    "comparator_classes",
+    "scales",
+    "outcomes",
+    "timepoints",
+    "indications",
+)
 
 
 def is_ratio(measure: str) -> bool:
@@ -208,7 +215,9 @@ class Settings:
         try:
             return self.indications[indication].outcomes[outcome]
         except KeyError:
-            raise ConfigError(f"{self.source}: outcome '{outcome}' is not analysed for '{indication}'") from None
+            raise ConfigError(
+                f"{self.source}: outcome '{outcome}' is not analysed for '{indication}'"
+            ) from None
 
     def class_label(self, class_id: str) -> str:
         found = self.classes.get(class_id)
@@ -226,7 +235,9 @@ def config_sections(config: dict[str, Any], *sections: str) -> dict[str, Any]:
 
 def _window(w: dict[str, Any]) -> Window:
     lo, hi = w["window"]
-    return Window(w["id"], w.get("label", w["id"]), float(w["target"]), float(lo), float(hi), bool(w.get("primary")))
+    return Window(
+        w["id"], w.get("label", w["id"]), float(w["target"]), float(lo), float(hi), bool(w.get("primary"))
+    )
 
 
 def _outcome(oid: str, o: dict[str, Any], default_windows: tuple[Window, ...]) -> Outcome:
@@ -272,16 +283,29 @@ def _indication(iid: str, ind: dict[str, Any], outcomes: dict[str, Outcome]) -> 
 def _build(config: dict[str, Any], source: str) -> Settings:
     default_windows = tuple(_window(w) for w in config["timepoints"])
     outcomes = {oid: _outcome(oid, o, default_windows) for oid, o in config["outcomes"].items()}
-    classes = {cid: ArmClass(cid, c["label"], "intervention") for cid, c in config["intervention_classes"].items()}
-    classes.update({cid: ArmClass(cid, c["label"], "comparator") for cid, c in config["comparator_classes"].items()})
+    classes = {
+        cid: ArmClass(cid, c["label"], "intervention") for cid, c in config["intervention_classes"].items()
+    }
+    classes.update(
+        {cid: ArmClass(cid, c["label"], "comparator") for cid, c in config["comparator_classes"].items()}
+    )
     m = config["models"]
     return Settings(
         evidence_dir=config["evidence_dir"],
         seed=int(config["seed"]),
-        fetch=FetchSettings(**{**config["fetch"], "intervention_terms": tuple(config["fetch"]["intervention_terms"])}),
+        fetch=FetchSettings(
+            **{**config["fetch"], "intervention_terms": tuple(config["fetch"]["intervention_terms"])}
+        ),
         classes=classes,
         scales={
-            sid: Scale(sid, s["family"], s["label"], float(s["factor"]), float(s.get("offset", 0)), *map(float, s["range"]))
+            sid: Scale(
+                sid,
+                s["family"],
+                s["label"],
+                float(s["factor"]),
+                float(s.get("offset", 0)),
+                *map(float, s["range"]),
+            )
             for sid, s in config["scales"].items()
         },
         outcomes=outcomes,

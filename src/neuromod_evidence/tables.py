@@ -68,7 +68,9 @@ NORMALIZED_TRIALS = _t(
     floats="year max_follow_up_months",
 )
 NORMALIZED_ARMS = _t(
-    "arms", "trial_id arm_id label class n_randomized source location quote status notes", floats="n_randomized"
+    "arms",
+    "trial_id arm_id label class n_randomized source location quote status notes",
+    floats="n_randomized",
 )
 NORMALIZED_OUTCOMES = _t(
     "outcomes",
@@ -190,7 +192,9 @@ def read_table(table: Table, path: str | os.PathLike) -> pd.DataFrame:
         elif kind == "int":
             out[c] = pd.to_numeric(out[c], errors="raise").astype("Int64")
         elif kind == "bool":
-            out[c] = out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
+            out[c] = (
+                out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
+            )
         else:
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out

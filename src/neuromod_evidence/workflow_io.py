@@ -1,4 +1,4 @@
-"""Glue the Snakemake scripts call: load, run one stage, write its outputs, log what happened.
+"""What every Snakemake script shares: send the package's log records to the rule's log file.
 
 Kept out of scripts/ so that it is importable and testable without Snakemake.
 """
@@ -10,10 +10,6 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-from .evidence import load_evidence
-from .normalize import normalize, write_normalized
 
 log = logging.getLogger("neuromod_evidence")
 
@@ -36,28 +32,3 @@ def logged(log_path: str) -> Iterator[None]:
     finally:
         root.removeHandler(handler)
         handler.close()
-
-
-def validate_evidence_to_file(config: dict[str, Any], output: str) -> None:
-    evidence = load_evidence(config["evidence_dir"], config)
-    lines = [
-        f"trials\t{len(evidence.trials)}",
-        f"arms\t{len(evidence.arms)}",
-        f"outcome_rows\t{len(evidence.outcomes)}",
-        f"contrast_rows\t{len(evidence.contrasts)}",
-        *(f"file\t{f}" for f in evidence.files),
-    ]
-    Path(output).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    log.info("evidence valid: %s", ", ".join(lines[:4]))
-
-
-def normalize_evidence_to_dir(config: dict[str, Any], out_dir: str) -> None:
-    evidence = load_evidence(config["evidence_dir"], config)
-    result = normalize(evidence, config)
-    write_normalized(result, out_dir)
-    log.info(
-        "%d study contrasts in %d analyses; %d issues",
-        len(result.contrasts),
-        result.contrasts["analysis_id"].nunique(),
-        len(result.issues),
-    )

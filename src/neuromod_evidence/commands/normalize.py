@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from . import add_evidence_arguments, load_config_and_evidence
+from . import add_evidence_arguments, load_settings
 
 
 def register(subparsers, name: str) -> None:
@@ -19,14 +20,17 @@ def register(subparsers, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..normalize import normalize, write_normalized
+    from ..evidence import EvidenceError
+    from ..normalize import normalize_stage
 
-    loaded = load_config_and_evidence(args)
-    if loaded is None:
+    settings = load_settings(args)
+    if settings is None:
         return 1
-    config, evidence = loaded
-    result = normalize(evidence, config)
-    write_normalized(result, args.out)
+    try:
+        result = normalize_stage(settings, args.out, args.evidence_dir)
+    except EvidenceError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     n_analyses = result.contrasts["analysis_id"].nunique()
     excluded = int((result.issues["severity"] == "excluded").sum())
     print(

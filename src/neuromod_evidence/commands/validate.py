@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import add_evidence_arguments, load_config_and_evidence
+from . import add_evidence_arguments, load_settings_and_evidence
 
 
 def register(subparsers, name: str) -> None:
@@ -19,13 +19,11 @@ def register(subparsers, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-
-    loaded = load_config_and_evidence(args)
+    loaded = load_settings_and_evidence(args)
     if loaded is None:
         return 1
-    config, evidence = loaded
-    print(
-        f"ok: {len(evidence.trials)} trials, {len(evidence.arms)} arms, {len(evidence.outcomes)} outcome rows, "
-        f"{len(evidence.contrasts)} contrast rows in {len(evidence.files)} files"
-    )
+    from ..evidence import evidence_counts
+
+    _, evidence = loaded
+    print(f"ok: {evidence_counts(evidence)}")
     return 0

@@ -148,3 +148,11 @@ def _concat(frames: list[pd.DataFrame], schema: pa.DataFrameSchema) -> pd.DataFr
     if frames:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(columns=[*schema.columns, FILE_COL, LINE_COL, "indication_folder"])
+
+
+def evidence_counts(evidence: Evidence) -> str:
+    """One line saying what was validated (printed by `validate`, logged by the workflow)."""
+    return (
+        f"{len(evidence.trials)} trials, {len(evidence.arms)} arms, {len(evidence.outcomes)} outcome rows, "
+        f"{len(evidence.contrasts)} contrast rows in {len(evidence.files)} files"
+    )

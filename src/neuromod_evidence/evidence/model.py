@@ -46,5 +46,3 @@ class Evidence:
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)
-
-

@@ -100,7 +100,9 @@ def _binary(row: pd.Series, arms: pd.DataFrame, settings: NormalizeSettings, rec
     )
 
 
-def _continuous(row: pd.Series, arms: pd.DataFrame, scale: Scale, settings: NormalizeSettings, rec: dict) -> None:
+def _continuous(
+    row: pd.Series, arms: pd.DataFrame, scale: Scale, settings: NormalizeSettings, rec: dict
+) -> None:
     factor, offset = scale.factor, scale.offset
     change = row.get("value_type") == "change"
     n, assumed = arm_size(row, arms)

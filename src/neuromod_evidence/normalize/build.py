@@ -18,7 +18,7 @@ from ..settings import Z_95, Settings
 from ..tables import CONTRASTS, NORMALIZED, write_table
 from .arm_values import convert_outcome_rows
 from .ledger import Ledger, issues_table
-from .trial_contrast import TrialContrast, analysis_id, pooled_sds
+from .trial_contrast import RowIndex, TrialContrast, analysis_id, pooled_sds
 
 BOOKKEEPING = ["_file", "_line", "indication_folder", "row_key"]
 
@@ -42,6 +42,7 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
     for _, row in outcomes[~outcomes["usable"].astype(bool)].iterrows():
         ledger.skip([row["row_key"]], row["problem"])
     pooled = pooled_sds(outcomes)
+    index = RowIndex(arms, outcomes, contrasts_in, settings)
     rows: list[dict[str, Any]] = []
     trials = evidence.trials.set_index("trial_id", drop=False)
     for iid, ind in settings.indications.items():
@@ -51,8 +52,9 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
                 for window in outcome.windows:
                     aid = analysis_id(iid, oid, comp.id, window.id)
                     for _, trial in own.iterrows():
-                        built = TrialContrast(trial, arms, outcomes, contrasts_in, outcome, comp, window, settings,
-                                              pooled, ledger).build()  # fmt: skip
+                        built = TrialContrast(
+                            trial, index, outcome, comp, window, settings, pooled, ledger
+                        ).build()
                         if built is not None:
                             built.update(analysis_id=aid, indication=iid, outcome=oid, comparison=comp.id,
                                          timepoint=window.id)  # fmt: skip
@@ -61,7 +63,9 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
     missing_ci = contrasts["ci_low"].isna()
     contrasts.loc[missing_ci, "ci_low"] = contrasts["estimate"] - Z_95 * contrasts["se"]
     contrasts.loc[missing_ci, "ci_high"] = contrasts["estimate"] + Z_95 * contrasts["se"]
-    contrasts = contrasts.sort_values(["analysis_id", "year", "trial_id"], kind="stable").reset_index(drop=True)
+    contrasts = contrasts.sort_values(["analysis_id", "year", "trial_id"], kind="stable").reset_index(
+        drop=True
+    )
     issues = issues_table(outcomes, contrasts_in, settings, ledger, contrasts)
     return Normalized(
         trials=evidence.trials.drop(columns=BOOKKEEPING, errors="ignore"),

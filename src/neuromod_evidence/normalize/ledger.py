@@ -32,7 +32,9 @@ class Ledger:
             self.used[rid].add(aid)
 
 
-def issues_table(outcomes, contrasts_in, settings: Settings, ledger: Ledger, contrasts: pd.DataFrame) -> pd.DataFrame:
+def issues_table(
+    outcomes, contrasts_in, settings: Settings, ledger: Ledger, contrasts: pd.DataFrame
+) -> pd.DataFrame:
     """Every curated row not used in any analysis, with the reasons; plus a warning per contrast used with caveats."""
     records = []
     for table, df in (("outcomes", outcomes), ("contrasts", contrasts_in)):

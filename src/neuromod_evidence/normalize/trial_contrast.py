@@ -36,28 +36,67 @@ def pooled_sds(outcomes: pd.DataFrame) -> dict[tuple[str, str, str], tuple[float
     return out
 
 
+class RowIndex:
+    """The curated rows grouped once: arms by trial, usable outcome rows and reported contrasts by trial ×
+    outcome × window. Why: an analysis grid of ~1000 trial × analysis cells used to filter whole tables in
+    every cell (~20 s); a dictionary look-up per cell keeps the stage at a fraction of a second. Groups keep the
+    rows' file order, exactly as a boolean filter would."""
+
+    def __init__(
+        self, arms: pd.DataFrame, outcomes: pd.DataFrame, contrasts: pd.DataFrame, settings: Settings
+    ):
+        self._arms = dict(tuple(arms.groupby("trial_id", sort=False)))
+        usable = outcomes[outcomes["usable"].astype(bool)]
+        self._rows = dict(tuple(usable.groupby(["trial_id", "outcome", "window"], sort=False)))
+        windows = [
+            _window_id(settings.outcomes[o], m)
+            for o, m in zip(contrasts["outcome"], contrasts["timepoint_months"], strict=True)
+        ]
+        keyed = contrasts.assign(_window=windows)
+        self._reported = {
+            k: g.drop(columns="_window")
+            for k, g in keyed.groupby(["trial_id", "outcome", "_window"], sort=False)
+        }
+        self._no = (arms.iloc[0:0], outcomes.iloc[0:0], contrasts.iloc[0:0])
+        self._sides: dict[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}
+
+    def sides(self, trial_id: str, comp: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The trial's arms on the intervention and on the comparator side of a comparison (memoised)."""
+        key = (trial_id, comp.id)
+        if key not in self._sides:
+            t_arms = self.arms(trial_id)
+            self._sides[key] = (
+                t_arms[t_arms["class"].isin(comp.intervention)],
+                t_arms[t_arms["class"].isin(comp.comparator)],
+            )
+        return self._sides[key]
+
+    def arms(self, trial_id: str) -> pd.DataFrame:
+        return self._arms.get(trial_id, self._no[0])
+
+    def rows(self, trial_id: str, outcome: str, window: str) -> pd.DataFrame:
+        return self._rows.get((trial_id, outcome, window), self._no[1])
+
+    def reported(self, trial_id: str, outcome: str, window: str) -> pd.DataFrame:
+        return self._reported.get((trial_id, outcome, window), self._no[2])
+
+
+def _window_id(outcome: OutcomeSettings, months: float) -> str | None:
+    w = outcome.window_of(float(months)) if months > 0 else None
+    return w.id if w is not None else None
+
+
 class TrialContrast:
     """Builds the one contrast a trial contributes to one analysis, or records why it contributes none."""
 
-    def __init__(self, trial, arms, outcomes, contrasts, outcome: OutcomeSettings, comp: Comparison, window: Window,
+    def __init__(self, trial, index: RowIndex, outcome: OutcomeSettings, comp: Comparison, window: Window,
                  settings: Settings, pooled_sds, ledger: Ledger):  # fmt: skip
         self.trial, self.settings, self.comp, self.window = trial, outcome, comp, window
         self.config, self.pooled_sds, self.ledger = settings, pooled_sds, ledger
         tid = trial["trial_id"]
-        t_arms = arms[arms["trial_id"] == tid]
-        self.arms_t = t_arms[t_arms["class"].isin(comp.intervention)]
-        self.arms_c = t_arms[t_arms["class"].isin(comp.comparator)]
-        self.rows = outcomes[
-            (outcomes["trial_id"] == tid)
-            & (outcomes["outcome"] == outcome.id)
-            & (outcomes["window"] == window.id)
-            & outcomes["usable"].astype(bool)
-        ]
-        self.reported = contrasts[
-            (contrasts["trial_id"] == tid)
-            & (contrasts["outcome"] == outcome.id)
-            & contrasts["timepoint_months"].apply(lambda m: _in(window, m, outcome))
-        ]
+        self.arms_t, self.arms_c = index.sides(tid, comp)
+        self.rows = index.rows(tid, outcome.id, window.id)
+        self.reported = index.reported(tid, outcome.id, window.id)
 
     # -- selection ------------------------------------------------------------------------------
     def build(self) -> dict[str, Any] | None:
@@ -315,11 +354,6 @@ class TrialContrast:
             comparator_arms=";".join(self.arms_c["arm_id"]),
             source_rows=";".join(k.split(":", 1)[1] for k in keys),
         )
-
-
-def _in(window: Window, months, outcome: OutcomeSettings) -> bool:
-    w = outcome.window_of(float(months)) if months > 0 else None
-    return w is not None and w.id == window.id
 
 
 def _one_row_per_arm(df: pd.DataFrame) -> pd.DataFrame:
