@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import effects, frequentist
+from .. import effects
+from . import frequentist
 from .diagnostics import Diagnostics, quantile_mcse, sample_gated
 from .exact import nnhm_exact
 from .priors import EffectPrior, TauPrior
