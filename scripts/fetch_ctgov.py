@@ -1,6 +1,7 @@
 """Snakemake entry for rule fetch_ctgov_studies (live: refresh the registry snapshot; offline: report)."""
 
 from neuromod_evidence.refresh import CTGOV, fetch_to_report
+
 from neuromod_evidence.workflow_io import logged
 
 

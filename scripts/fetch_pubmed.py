@@ -1,6 +1,7 @@
 """Snakemake entry for rule fetch_pubmed_records (live: refresh the PubMed snapshot; offline: report)."""
 
 from neuromod_evidence.refresh import PUBMED, fetch_to_report
+
 from neuromod_evidence.workflow_io import logged
 
 

@@ -195,8 +195,8 @@ def fetch_to_report(
 
     A failed live refresh raises (the rule fails and the last good snapshot stays in place).
     """
-    from neuromod_evidence.screening.queue import curated_nct_ids  # local: screening imports pandas
     from neuromod_evidence.living.snapshots import atomic_write_json
+    from neuromod_evidence.screening.queue import curated_nct_ids  # local: screening imports pandas
 
     curated = curated_nct_ids(evidence_dir, indication)
     if source == CTGOV:

@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 
 from neuromod_evidence.living import ctgov, pubmed
-from neuromod_evidence.screening.registry import EXTRA_COLUMNS, OUTCOME_COLUMNS, UNMAPPED_COLUMNS, study_rows
 from neuromod_evidence.living.snapshots import atomic_write_bytes, read_snapshot
+from neuromod_evidence.screening.registry import EXTRA_COLUMNS, OUTCOME_COLUMNS, UNMAPPED_COLUMNS, study_rows
 
 log = logging.getLogger(__name__)
 
