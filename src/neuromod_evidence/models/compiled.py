@@ -38,11 +38,19 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def ensure_compile_cache() -> None:
-    """Keep PyTensor's compiled C/numba code between runs (in the repository, git-ignored .cache/)."""
-    if "compiledir" not in os.environ.get("PYTENSOR_FLAGS", ""):
-        cache = os.environ.get("NEUROMOD_PYTENSOR_CACHE", str(REPO_ROOT / ".cache" / "pytensor"))
-        flags = os.environ.get("PYTENSOR_FLAGS", "")
-        os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, f"compiledir={cache}") if x)
+    """Keep PyTensor's compiled C code between runs (in the repository, git-ignored .cache/), and tell PyTensor
+    explicitly that it has no BLAS: only the reference PyMC sampler uses PyTensor, its small models gain
+    nothing from BLAS, and PyTensor's "could not link to a BLAS installation" warning would alarm users."""
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    extra = []
+    if "compiledir" not in flags and (REPO_ROOT / "pyproject.toml").exists():  # a checkout, not an install
+        extra.append(
+            f"compiledir={os.environ.get('NEUROMOD_PYTENSOR_CACHE', str(REPO_ROOT / '.cache' / 'pytensor'))}"
+        )
+    if "blas__ldflags" not in flags:
+        extra.append("blas__ldflags=")
+    if extra:
+        os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, *extra) if x)
 
 
 def bucket_size(k: int) -> int:
