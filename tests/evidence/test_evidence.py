@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from neuromod_evidence.config import load_config, validate_config
+from neuromod_evidence.settings import Settings
 from neuromod_evidence.evidence import EvidenceError, load_evidence
-from tests.evidence_factory import arm, contrast, knee_config, knee_evidence, outcome, trial, write_indication
+from tests.evidence_factory import DEFAULT_CONFIG_PATH, arm, contrast, knee_config, knee_evidence, outcome, trial, write_indication
 
 
 @pytest.fixture
 def knee(tmp_path):
     root = tmp_path / "evidence"
     knee_evidence(root)
-    return root, validate_config(knee_config(root))
+    return root, Settings.from_config(knee_config(root))
 
 
 def _rewrite(root, table, mutate):
@@ -28,19 +28,19 @@ def _rewrite(root, table, mutate):
 
 def _error(root, config) -> EvidenceError:
     with pytest.raises(EvidenceError) as info:
-        load_evidence(root, config)
+        load_evidence(config, root)
     return info.value
 
 
 def test_valid_fixture_loads(knee):
     root, config = knee
-    ev = load_evidence(root, config)
+    ev = load_evidence(config, root)
     assert len(ev.trials) == 2 and len(ev.arms) == 4 and len(ev.outcomes) == 8
 
 
 def test_bundled_evidence_is_valid():
-    config = load_config()
-    ev = load_evidence(config["evidence_dir"], config)
+    config = Settings.load(DEFAULT_CONFIG_PATH)
+    ev = load_evidence(config)
     assert set(ev.trials["indication"]) == {"fbss", "crps", "pdn"}
     assert ev.trials["trial_id"].is_unique
 
@@ -85,7 +85,7 @@ def test_ci_that_does_not_contain_its_estimate(tmp_path):
     path = root / "knee_pns" / "contrasts.csv"
     row = contrast("bad-ci", "knee_a2020", "pns", "sham", estimate=-2.0, ci_low=-1.5, ci_high=3.0)
     pd.DataFrame([row]).reindex(columns=pd.read_csv(path).columns).to_csv(path, index=False)
-    err = _error(root, validate_config(knee_config(root)))
+    err = _error(root, Settings.from_config(knee_config(root)))
     assert "does not contain the estimate -2" in str(err)
     assert "line 2" in str(err) and "field 'ci_low'" in str(err)
 
@@ -113,7 +113,7 @@ def test_duplicated_trial_id_across_indications(tmp_path):
         root, "other", [trial("knee_a2020", "other")],
         [arm("knee_a2020", "pns", "pns", 10), arm("knee_a2020", "sham", "placebo_sham", 10)], [],
     )  # fmt: skip
-    err = _error(root, validate_config(config))
+    err = _error(root, Settings.from_config(config))
     assert "duplicated trial id 'knee_a2020'" in str(err)
     assert "other/trials.csv" in str(err) and "knee_pns/trials.csv" in str(err)
 
