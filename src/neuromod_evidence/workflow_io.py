@@ -34,9 +34,19 @@ def logged(log_path: str, progress: bool = False) -> Iterator[None]:
     except Exception as exc:
         log.error("%s", exc)
         print(exc, file=sys.stderr)
+        if _is_input_error(exc):  # the message names file, line and field: a traceback adds only noise
+            raise SystemExit(1) from None
         raise
     finally:
         root.removeHandler(handler)
         handler.close()
         if terminal is not None:
             log.removeHandler(terminal)
+
+
+def _is_input_error(exc: Exception) -> bool:
+    from .config import ConfigError
+    from .evidence import EvidenceError
+    from .tables import TableError
+
+    return isinstance(exc, (ConfigError, EvidenceError, TableError))
