@@ -16,9 +16,9 @@ from living_helpers import (
     fetch_cfg,
     genuine_study,
     load_json,
+    settings,
     snapshot_state,
     transport,
-    settings,
     two_pages,
 )
 from pytest_httpserver import HTTPServer
