@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from neuromod_evidence.settings import Settings
 from neuromod_evidence.evidence import EvidenceError, load_evidence
-from tests.evidence_factory import DEFAULT_CONFIG_PATH, arm, contrast, knee_config, knee_evidence, outcome, trial, write_indication
+from neuromod_evidence.settings import Settings
+from tests.evidence_factory import (
+    DEFAULT_CONFIG_PATH,
+    arm,
+    contrast,
+    knee_config,
+    knee_evidence,
+    outcome,
+    trial,
+    write_indication,
+)
 
 
 @pytest.fixture

@@ -7,11 +7,20 @@ import math
 import pandas as pd
 import pytest
 
-from neuromod_evidence.normalize import conversions as cv
-from neuromod_evidence.settings import Settings
 from neuromod_evidence.evidence import load_evidence
+from neuromod_evidence.normalize import conversions as cv
 from neuromod_evidence.normalize import normalize, write_normalized
-from tests.evidence_factory import DEFAULT_CONFIG_PATH, arm, contrast, knee_config, knee_evidence, outcome, trial, write_indication
+from neuromod_evidence.settings import Settings
+from tests.evidence_factory import (
+    DEFAULT_CONFIG_PATH,
+    arm,
+    contrast,
+    knee_config,
+    knee_evidence,
+    outcome,
+    trial,
+    write_indication,
+)
 
 PAIN_M6 = "knee_pns__pain_intensity__pns_vs_sham__m6"
 RESP_M6 = "knee_pns__responder_50__pns_vs_sham__m6"

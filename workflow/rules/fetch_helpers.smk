@@ -10,10 +10,6 @@ SCREENING_TABLES = ["queue", "prisma", "crosscheck"]
 SCREENING_FETCH_KEYS = ["snapshot_dir", "intervention_terms", "decisions_file"]
 
 
-wildcard_constraints:
-    indication="|".join(config["indications"]),
-
-
 def fetch_outputs():
     return [
         "results/screening/registry_outcomes.csv",
