@@ -50,7 +50,7 @@ def test_valid_fixture_loads(knee):
 def test_bundled_evidence_is_valid():
     config = Settings.load(DEFAULT_CONFIG_PATH)
     ev = load_evidence(config)
-    assert set(ev.trials["indication"]) == {"fbss", "crps", "pdn"}
+    assert set(ev.trials["indication"]) == set(config.indications)  # every configured indication has trials
     assert ev.trials["trial_id"].is_unique
 
 
@@ -185,3 +185,42 @@ def test_outcome_factory_default_row_is_valid():
     # guards the factory itself: a default outcome row must use vocabulary the config knows
     row = outcome("x", "t", "a")
     assert row["scale"] == "vas_mm" and row["outcome"] == "pain_intensity"
+
+
+def test_an_empty_curated_file_names_the_file_and_what_is_wrong(knee):
+    root, config = knee
+    (root / "knee_pns" / "contrasts.csv").write_text("", encoding="utf-8")
+    text = str(_error(root, config))
+    assert "knee_pns/contrasts.csv" in text and "empty file" in text and "row_id,trial_id" in text
+    assert "Traceback" not in text and len(text.splitlines()) == 2
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e309", "NaN", "nan", "Infinity"])
+@pytest.mark.parametrize("column", ["sd", "se", "timepoint_months"])
+def test_non_finite_numbers_are_errors_naming_file_line_and_field(knee, value, column):
+    root, config = knee
+    _rewrite(
+        root,
+        "outcomes",
+        lambda df: df.assign(**{column: df[column].astype(object).where(df.index != 0, value)}),
+    )
+    text = str(_error(root, config))
+    assert f"outcomes.csv, line 2, field '{column}': '{value}' is not a finite number" in text
+
+
+def test_a_huge_file_is_refused_at_once_and_problems_are_capped(knee, monkeypatch):
+    from neuromod_evidence.evidence import loading
+
+    root, config = knee
+    path = root / "knee_pns" / "outcomes.csv"
+    junk = "\n".join(f"junk{i},x,y,z" for i in range(3000))
+    path.write_text(path.read_text() + junk + "\n", encoding="utf-8")
+    monkeypatch.setattr(loading, "MAX_ROWS", 1000)
+    text = str(_error(root, config))
+    assert "more than the limit of 1,000 rows" in text
+    monkeypatch.setattr(loading, "MAX_ROWS", 20_000)
+    monkeypatch.setattr(loading, "MAX_PROBLEMS", 50)
+    err = _error(root, config)
+    assert len(err.problems) == 51 and "more problems (only the first 50 are listed)" in str(err.problems[-1])
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1000)
+    assert "larger than the limit of 1,000 bytes" in str(_error(root, config))
