@@ -105,7 +105,7 @@ def knee_evidence(root: Path) -> Path:
         outcome("a-resp-pns", "knee_a2020", "pns", "responder_50", scale="proportion", value_type=None, events=20, total=38),
         outcome("a-resp-sham", "knee_a2020", "sham", "responder_50", scale="proportion", value_type=None, events=8, total=39),
         outcome("b-resp-pns", "knee_b2021", "pns", "responder_50", scale="proportion", value_type=None, percent=50),
-        outcome("b-resp-sham", "knee_b2021", "sham", "responder_50", scale="proportion", value_type=None, percent=20, total=31),
+        outcome("b-resp-sham", "knee_b2021", "sham", "responder_50", scale="proportion", value_type=None, percent=19.4, total=31),
     ]  # fmt: skip
     return write_indication(root, "knee_pns", trials, arms, outcomes)
 

@@ -75,8 +75,8 @@ NORMALIZED_ARMS = _t(
 NORMALIZED_OUTCOMES = _t(
     "outcomes",
     f"{_CURATED_OUTCOME_COLUMNS} window mean_common sd_common n_used events_used total_used sd_method "
-    "sd_from_median events_derived n_assumed usable problem",
-    floats=f"timepoint_months {_CURATED_VALUES} mean_common sd_common n_used events_used total_used",
+    "sd_from_median events_derived n_assumed usable problem total_min total_max",
+    floats=f"timepoint_months {_CURATED_VALUES} mean_common sd_common n_used events_used total_used total_min total_max",
     bools="sd_from_median events_derived n_assumed usable",
 )
 CONTRASTS = _t(

@@ -118,3 +118,29 @@ def test_log_odds_ratio_corrects_only_zero_cells():
 def test_scale_conversion():
     assert cv.to_common_scale(75, 0.1) == pytest.approx(7.5)
     assert cv.spread_to_common_scale(-20, 0.1) == pytest.approx(-2.0)
+
+
+# --- denominators that reproduce the printed percentage (issue 10, item 4) -----------------------------------
+@pytest.mark.parametrize(
+    ("percent", "randomized", "events", "expected_n", "expected_events"),
+    [
+        (9, 48, 4, 47, 4),  # PROCESS CMM: "4 CMM patients (9%)"; 4/48 = 8.3 % would print as 8 %
+        (83.1, 101, None, 89, 74),  # SENZA-RCT leg, 10 kHz: 84/101 = 83.2 % does not print as 83.1 %
+        (81.2, 76, None, 69, 56),  # ACCURATE DRG: 62/76 = 81.6 %; 56/69 = 81.16 % prints as 81.2 %
+    ],
+)
+def test_denominator_nearest_the_randomized_number_that_reproduces_the_percentage(
+    percent, randomized, events, expected_n, expected_events
+):
+    feasible = cv.feasible_denominators(percent, randomized, events)
+    assert feasible[-1] == expected_n
+    derived = events if events is not None else cv.events_from_percent(percent, expected_n)
+    assert derived == expected_events
+    assert cv.reproduces_percent(derived, expected_n, percent)
+    assert not cv.reproduces_percent(cv.events_from_percent(percent, randomized), randomized, percent)
+
+
+def test_no_integer_denominator_reproduces_some_percentages():
+    # SENZA-RCT tonic leg-pain responders, printed 55.5 %, with at most 97 participants: no k/n prints so
+    assert cv.feasible_denominators(55.5, 97) == []
+    assert cv.percent_decimals(55.5) == 1 and cv.percent_decimals(9.0) == 0

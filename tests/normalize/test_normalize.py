@@ -73,11 +73,26 @@ def test_binary_counts_and_events_derived_from_percentages(knee):
     assert a["estimate"] == pytest.approx(math.log(20 * 31 / (18 * 8)))
     assert not bool(a["events_derived"])
     b = one(result, RESP_M6, "knee_b2021")
-    # 50 % of an unreported denominator → n randomized 30 (assumed); 20 % of 31 → 6
+    # 50 % of an unreported denominator → n randomized 30 reproduces it (assumed); 19.4 % of 31 → 6
     assert (b["events_t"], b["n_t"], b["events_c"], b["n_c"]) == (15, 30, 6, 31)
     assert bool(b["events_derived"]) and bool(b["n_assumed"])
     warnings = result.issues[result.issues["severity"] == "warning"]
     assert warnings["reason"].str.contains("events derived from a percentage").any()
+
+
+def test_a_stated_denominator_that_cannot_give_the_printed_percentage_is_excluded(tmp_path):
+    root = tmp_path / "ev"
+    knee_evidence(root)
+    path = root / "knee_pns" / "outcomes.csv"
+    path.write_text(
+        path.read_text().replace(",31.0,19.4,", ",31.0,20.0,"), encoding="utf-8"
+    )  # 6/31 is 19.4 %
+    result = run(root)
+    assert not (
+        (result.contrasts["analysis_id"] == RESP_M6) & (result.contrasts["trial_id"] == "knee_b2021")
+    ).any()
+    reasons = result.issues.set_index("row_id")["reason"]
+    assert "no whole number of events out of the stated 31 gives the printed 20%" in reasons["b-resp-sham"]
 
 
 def test_unknown_denominator_without_any_n_is_excluded_with_reason(tmp_path):
@@ -249,3 +264,26 @@ def test_writing_twice_gives_identical_bytes(tmp_path, knee):
     write_normalized(run(knee), tmp_path / "b")
     for name in ("trials", "arms", "outcomes", "contrasts", "issues"):
         assert (tmp_path / "a" / f"{name}.csv").read_bytes() == (tmp_path / "b" / f"{name}.csv").read_bytes()
+
+
+def test_the_trial_s_primary_outcome_is_chosen_before_the_config_s_site_order(tmp_path):
+    """A trial reporting leg- and back-pain responders: the config prefers leg, the trial's primary is back."""
+    root = tmp_path / "ev"
+    knee_evidence(root)
+    config = knee_config(root)
+    config["indications"]["knee_pns"]["outcomes"]["responder_50"]["sites"] = ["leg", "back"]
+    path = root / "knee_pns" / "outcomes.csv"
+    import pandas as pd
+
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    resp = df[df["row_id"].str.startswith("a-resp")].copy()
+    back = resp.assign(row_id=resp["row_id"] + "-back", site="back", events=["12", "4"],
+                       notes="PRIMARY: back-pain responders")  # fmt: skip
+    leg = resp.assign(site="leg")
+    df = pd.concat([df[~df["row_id"].str.startswith("a-resp")], leg, back], ignore_index=True)
+    df.to_csv(path, index=False)
+    result = run(root, config)
+    row = one(result, RESP_M6, "knee_a2020")
+    assert row["site"] == "back" and (row["events_t"], row["events_c"]) == (12, 4)
+    reasons = result.issues.set_index("row_id")["reason"]
+    assert "site 'back' (the trial's primary outcome), were used instead" in reasons["a-resp-pns"]

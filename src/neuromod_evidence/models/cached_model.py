@@ -45,7 +45,9 @@ class CachedModel(CompiledModel):
         return {}
 
     def _names(self) -> list[str]:
-        return ["mu_raw", "log_tau"] if self.kind == density.NORMAL else ["mu_raw", "log_tau", "z", "alpha_raw"]
+        return (
+            ["mu_raw", "log_tau"] if self.kind == density.NORMAL else ["mu_raw", "log_tau", "z", "alpha_raw"]
+        )
 
     def _shapes(self) -> list[tuple[int, ...]]:
         return [(), ()] if self.kind == density.NORMAL else [(), (), (self.k,), (self.k,)]
@@ -61,14 +63,18 @@ class CachedModel(CompiledModel):
         sizes = {} if self.kind == density.NORMAL else {"study": self.k}
         dims = {} if self.kind == density.NORMAL else {"z": ("study",), "alpha_raw": ("study",)}
         coords = {name: pd.RangeIndex(size) for name, size in sizes.items()}
-        variables = _lib.PyVariable.new_variables(names, ["float64"] * len(names), self._shapes(), sizes, dims)
+        variables = _lib.PyVariable.new_variables(
+            names, ["float64"] * len(names), self._shapes(), sizes, dims
+        )
 
         def make_adapter(*args, **kwargs):
             from nutpie.transform_adapter import make_transform_adapter
 
             return make_transform_adapter()(*args, **kwargs, logp_fn=None)
 
-        return _lib.PyMcModel(logp, expand, variables, self.n_dim, sizes, coords, self._initial_point, make_adapter)
+        return _lib.PyMcModel(
+            logp, expand, variables, self.n_dim, sizes, coords, self._initial_point, make_adapter
+        )
 
     def _make_sampler(self, settings, init_mean, cores, progress_type, store):
         return _lib.PySampler.from_pymc(settings, cores, self._make_model(init_mean), progress_type, store)

@@ -28,6 +28,8 @@ ARM_VALUE_COLUMNS = [
     "n_assumed",
     "usable",
     "problem",
+    "total_min",
+    "total_max",
 ]
 
 
@@ -80,24 +82,45 @@ def _binary(row: pd.Series, arms: pd.DataFrame, settings: NormalizeSettings, rec
     events, total, percent = _num(row, "events"), _num(row, "total"), _num(row, "percent")
     if events is not None and total is not None:
         rec.update(events_used=int(events), total_used=int(total), n_used=total, usable=True)
+        if percent is not None and not cv.reproduces_percent(events, total, percent):
+            rec["sd_method"] = (f"warning: {int(events)}/{int(total)} = {100 * events / total:.2f}% does not "
+                                f"reproduce the printed {percent:g}%")  # fmt: skip
         return
     if percent is None:
         rec["problem"] = "no events/total or percent"
         return
-    if total is None:
-        total, assumed = arm_size(row, arms)
-        if total is None:
-            rec["problem"] = f"{percent:g}% of an unknown denominator (no total, no n, no n randomized)"
+    if total is not None:  # a stated denominator: it must reproduce the printed percentage
+        derived = cv.events_from_percent(percent, int(total))
+        if not cv.reproduces_percent(derived, total, percent):
+            rec["problem"] = (
+                f"no whole number of events out of the stated {int(total)} gives the printed {percent:g}%"
+            )
             return
-        if not settings.assume_randomized_denominator and assumed:
-            rec["problem"] = f"{percent:g}% of an unknown denominator (assuming n randomized is switched off)"
-            return
-        rec["n_assumed"] = assumed
-    events = cv.events_from_percent(percent, int(total))
-    rec.update(events_used=events, total_used=int(total), n_used=total, events_derived=True, usable=True)
-    rec["sd_method"] = f"events = round({percent:g}% × {int(total)})" + (
-        " with the arm's n randomized as denominator" if rec["n_assumed"] else ""
-    )
+        rec.update(events_used=derived, total_used=int(total), n_used=total, events_derived=True, usable=True)
+        rec["sd_method"] = (
+            f"events = {derived} of the stated {int(total)} (reproduces the printed {percent:g}%)"
+        )
+        return
+    ceiling, assumed = arm_size(row, arms)
+    if ceiling is None:
+        rec["problem"] = f"{percent:g}% of an unknown denominator (no total, no n, no n randomized)"
+        return
+    if not settings.assume_randomized_denominator and assumed:
+        rec["problem"] = f"{percent:g}% of an unknown denominator (assuming n randomized is switched off)"
+        return
+    feasible = cv.feasible_denominators(percent, int(ceiling), events)
+    what = "n randomized" if assumed else "n analysed"
+    if not feasible:
+        rec["problem"] = (f"no denominator up to the arm's {what} ({int(ceiling)}) reproduces the printed "
+                          f"{percent:g}%" + (f" with {int(events)} events" if events is not None else ""))  # fmt: skip
+        return
+    chosen = feasible[-1]  # the one nearest the arm's size: the fewest participants assumed missing
+    derived = int(events) if events is not None else cv.events_from_percent(percent, chosen)
+    rec.update(events_used=derived, total_used=chosen, n_used=chosen, events_derived=True, usable=True,
+               n_assumed=True, total_min=feasible[0], total_max=feasible[-1])  # fmt: skip
+    span = f"{feasible[0]}–{feasible[-1]}" if len(feasible) > 1 else str(chosen)
+    rec["sd_method"] = (f"events = {derived} of {chosen}: the denominator nearest the arm's {what} "
+                        f"({int(ceiling)}) that reproduces the printed {percent:g}% (feasible: {span})")  # fmt: skip
 
 
 def _continuous(

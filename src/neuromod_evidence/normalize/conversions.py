@@ -154,6 +154,30 @@ def events_from_percent(percent: float, total: int) -> int:
     return int(math.floor(percent / 100 * total + 0.5))
 
 
+def percent_decimals(percent: float) -> int:
+    """Decimals a percentage was printed with, as far as a number can tell (48.0 reads as "48")."""
+    text = f"{percent:.6f}".rstrip("0").rstrip(".")
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def reproduces_percent(events: float, total: float, percent: float) -> bool:
+    """Does events/total print as ``percent`` at its printed precision (either rounding of a tie)?"""
+    half = 0.5 * 10 ** -percent_decimals(percent)
+    return abs(100 * events / total - percent) <= half + 1e-9
+
+
+def feasible_denominators(percent: float, ceiling: int, events: float | None = None) -> list[int]:
+    """Every denominator N <= ``ceiling`` for which a whole number of events (``events`` when known) prints as
+    the given percentage; ascending. Why: papers print percentages of implanted or analysed participants, so
+    the arm's randomized number often does not reproduce them (PROCESS: 4 of 48 is 8.3 %, printed 9 %)."""
+    out = []
+    for n in range(max(1, int(events or 0)), ceiling + 1):
+        e = events if events is not None else events_from_percent(percent, n)
+        if reproduces_percent(e, n, percent):
+            out.append(n)
+    return out
+
+
 def combine_groups(
     n1: float, m1: float, sd1: float, n2: float, m2: float, sd2: float
 ) -> tuple[float, float, float]:

@@ -128,7 +128,7 @@ class TrialContrast:
         self.ledger.skip(
             [k for k in everything if k not in chosen],
             f"not selected for {self._aid()}: the trial's data at {months:g} months (nearest the {target:g}-month "
-            f"target), site '{site or '-'}', were used instead",
+            f"target), site '{site or '-'}' ({self.site_reason}), were used instead",
         )
         keys = result.pop("_keys")
         self.ledger.use(keys, self._aid())
@@ -147,9 +147,12 @@ class TrialContrast:
         sites_seen = (
             set(side_t["site"].dropna()) | set(side_c["site"].dropna()) | set(reported["site"].dropna())
         )
-        for site in preferred:
+        primary = _primary_sites(side_t, side_c, reported)
+        # the trial's own primary outcome first (curators mark it "PRIMARY:" in notes), then the config's order
+        for site in [*(s for s in preferred if s in primary), *(s for s in preferred if s not in primary)]:
             t, c, r = (df[df["site"] == site] for df in (side_t, side_c, reported))
             if (not t.empty and not c.empty) or not r.empty:
+                self.site_reason = "the trial's primary outcome" if site in primary else "the config's site order"
                 return t, c, r, site
         unlisted = sites_seen - set(preferred)
         reason = (
@@ -162,6 +165,8 @@ class TrialContrast:
             reason += "; rows without a site are not analysed when the indication lists sites"
         self.ledger.skip(keys, reason)
         return side_t, side_c, reported, False
+
+    site_reason = "no site preference"
 
     def _pick_period(self, side_t, side_c, reported):
         if self.trial["design"] != "crossover":
@@ -354,6 +359,15 @@ class TrialContrast:
             comparator_arms=";".join(self.arms_c["arm_id"]),
             source_rows=";".join(k.split(":", 1)[1] for k in keys),
         )
+
+
+def _primary_sites(*frames: pd.DataFrame) -> set[str]:
+    """Sites of rows the curator marked as the trial's primary outcome (notes starting with "PRIMARY:")."""
+    out = set()
+    for df in frames:
+        marked = df["notes"].fillna("").astype(str).str.upper().str.startswith("PRIMARY")
+        out |= set(df.loc[marked, "site"].dropna())
+    return out
 
 
 def _one_row_per_arm(df: pd.DataFrame) -> pd.DataFrame:
