@@ -18,7 +18,8 @@ from ..settings import Z_95, Settings
 from ..tables import CONTRASTS, NORMALIZED, write_table
 from .arm_values import convert_outcome_rows
 from .ledger import Ledger, issues_table
-from .trial_contrast import RowIndex, TrialContrast, analysis_id, pooled_sds
+from .rows import RowIndex, pooled_sds
+from .trial_contrast import TrialContrast, analysis_id
 
 BOOKKEEPING = ["_file", "_line", "indication_folder", "row_key"]
 

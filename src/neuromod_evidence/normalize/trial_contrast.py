@@ -16,74 +16,11 @@ import pandas as pd
 from ..settings import Comparison, OutcomeSettings, Settings, Window
 from . import conversions as cv
 from .ledger import Ledger
+from .rows import RowIndex, combine, combined_note, flags, join, one_row_per_arm, primary_sites
 
 
 def analysis_id(indication: str, outcome: str, comparison: str, timepoint: str) -> str:
     return "__".join((indication, outcome, comparison, timepoint))
-
-
-def pooled_sds(outcomes: pd.DataFrame) -> dict[tuple[str, str, str], tuple[float, list[str]]]:
-    """Pooled SD per (indication, outcome, value_type) from arms that report one, for imputation."""
-    have = outcomes[outcomes["usable"].astype(bool) & outcomes["sd_common"].notna()]
-    out = {}
-    for key, grp in have.groupby(["indication_folder", "outcome", "value_type"]):
-        n = grp["n_used"].astype(float)
-        sd = grp["sd_common"].astype(float)
-        if (n > 1).sum() == 0:
-            continue
-        pooled = math.sqrt(float(((n - 1) * sd**2).sum() / (n - 1).sum()))
-        out[key] = (pooled, sorted(set(grp["trial_id"])))
-    return out
-
-
-class RowIndex:
-    """The curated rows grouped once: arms by trial, usable outcome rows and reported contrasts by trial ×
-    outcome × window. Why: an analysis grid of ~1000 trial × analysis cells used to filter whole tables in
-    every cell (~20 s); a dictionary look-up per cell keeps the stage at a fraction of a second. Groups keep the
-    rows' file order, exactly as a boolean filter would."""
-
-    def __init__(
-        self, arms: pd.DataFrame, outcomes: pd.DataFrame, contrasts: pd.DataFrame, settings: Settings
-    ):
-        self._arms = dict(tuple(arms.groupby("trial_id", sort=False)))
-        usable = outcomes[outcomes["usable"].astype(bool)]
-        self._rows = dict(tuple(usable.groupby(["trial_id", "outcome", "window"], sort=False)))
-        windows = [
-            _window_id(settings.outcomes[o], m)
-            for o, m in zip(contrasts["outcome"], contrasts["timepoint_months"], strict=True)
-        ]
-        keyed = contrasts.assign(_window=windows)
-        self._reported = {
-            k: g.drop(columns="_window")
-            for k, g in keyed.groupby(["trial_id", "outcome", "_window"], sort=False)
-        }
-        self._no = (arms.iloc[0:0], outcomes.iloc[0:0], contrasts.iloc[0:0])
-        self._sides: dict[tuple[str, str], tuple[pd.DataFrame, pd.DataFrame]] = {}
-
-    def sides(self, trial_id: str, comp: Comparison) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The trial's arms on the intervention and on the comparator side of a comparison (memoised)."""
-        key = (trial_id, comp.id)
-        if key not in self._sides:
-            t_arms = self.arms(trial_id)
-            self._sides[key] = (
-                t_arms[t_arms["class"].isin(comp.intervention)],
-                t_arms[t_arms["class"].isin(comp.comparator)],
-            )
-        return self._sides[key]
-
-    def arms(self, trial_id: str) -> pd.DataFrame:
-        return self._arms.get(trial_id, self._no[0])
-
-    def rows(self, trial_id: str, outcome: str, window: str) -> pd.DataFrame:
-        return self._rows.get((trial_id, outcome, window), self._no[1])
-
-    def reported(self, trial_id: str, outcome: str, window: str) -> pd.DataFrame:
-        return self._reported.get((trial_id, outcome, window), self._no[2])
-
-
-def _window_id(outcome: OutcomeSettings, months: float) -> str | None:
-    w = outcome.window_of(float(months)) if months > 0 else None
-    return w.id if w is not None else None
 
 
 class TrialContrast:
@@ -147,12 +84,14 @@ class TrialContrast:
         sites_seen = (
             set(side_t["site"].dropna()) | set(side_c["site"].dropna()) | set(reported["site"].dropna())
         )
-        primary = _primary_sites(side_t, side_c, reported)
+        primary = primary_sites(side_t, side_c, reported)
         # the trial's own primary outcome first (curators mark it "PRIMARY:" in notes), then the config's order
         for site in [*(s for s in preferred if s in primary), *(s for s in preferred if s not in primary)]:
             t, c, r = (df[df["site"] == site] for df in (side_t, side_c, reported))
             if (not t.empty and not c.empty) or not r.empty:
-                self.site_reason = "the trial's primary outcome" if site in primary else "the config's site order"
+                self.site_reason = (
+                    "the trial's primary outcome" if site in primary else "the config's site order"
+                )
                 return t, c, r, site
         unlisted = sites_seen - set(preferred)
         reason = (
@@ -200,7 +139,7 @@ class TrialContrast:
 
     def _binary(self, t, c, r) -> dict[str, Any] | None:
         if not t.empty and not c.empty:
-            t, c = _one_row_per_arm(t), _one_row_per_arm(c)
+            t, c = one_row_per_arm(t), one_row_per_arm(c)
             e_t, n_t = int(t["events_used"].sum()), int(t["total_used"].sum())
             e_c, n_c = int(c["events_used"].sum()), int(c["total_used"].sum())
             keys = [*t["row_key"], *c["row_key"]]
@@ -214,8 +153,8 @@ class TrialContrast:
                     " (0.5 added to each cell for this display estimate only)" if corrected else ""
                 )
                 out = dict(data_type="arm_binary", measure="OR", estimate=est, se=se, events_t=e_t, n_t=n_t,
-                           events_c=e_c, n_c=n_c, method=_join(method, _combined(t, c)), _keys=keys)  # fmt: skip
-                out.update(_flags(pd.concat([t, c])))
+                           events_c=e_c, n_c=n_c, method=join(method, combined_note(t, c)), _keys=keys)  # fmt: skip
+                out.update(flags(pd.concat([t, c])))
                 return out
         odds = r[r["measure"] == "OR"]
         if not odds.empty:
@@ -232,7 +171,7 @@ class TrialContrast:
             tv, cv_ = t[t["value_type"] == value_type], c[c["value_type"] == value_type]
             if tv.empty or cv_.empty:
                 continue
-            tv, cv_ = _one_row_per_arm(tv), _one_row_per_arm(cv_)
+            tv, cv_ = one_row_per_arm(tv), one_row_per_arm(cv_)
             complete = tv["sd_common"].notna().all() and cv_["sd_common"].notna().all()
             if complete:
                 return self._md_from_arms(tv, cv_, value_type, imputed=False)
@@ -269,17 +208,20 @@ class TrialContrast:
             for df in (t, c):
                 df["sd_common"] = df["sd_common"].fillna(pooled[0])
             notes.append(f"missing SD imputed as the pooled SD {pooled[0]:.3g} of {', '.join(donors)}")
-        n_t, m_t, s_t = _combine(t)
-        n_c, m_c, s_c = _combine(c)
+        n_t, m_t, s_t = combine(t)
+        n_c, m_c, s_c = combine(c)
         est, se = cv.mean_difference(m_t, s_t, n_t, m_c, s_c, n_c)
         sd_methods = sorted(set(pd.concat([t, c])["sd_method"].dropna()))
-        method = _join(
-            f"MD of {value_type} values on the common scale", "; ".join(sd_methods), *notes, _combined(t, c)
+        method = join(
+            f"MD of {value_type} values on the common scale",
+            "; ".join(sd_methods),
+            *notes,
+            combined_note(t, c),
         )
         out = dict(data_type="arm_continuous", measure="MD", estimate=est, se=se, n_t=n_t, n_c=n_c, mean_t=m_t,
                    sd_t=s_t, mean_c=m_c, sd_c=s_c, value_type=value_type, method=method,
                    _keys=[*t["row_key"], *c["row_key"]])  # fmt: skip
-        out.update(_flags(pd.concat([t, c])))
+        out.update(flags(pd.concat([t, c])))
         out["sd_imputed"] = imputed
         return out
 
@@ -332,9 +274,9 @@ class TrialContrast:
         out = dict(data_type="contrast", measure=measure, estimate=est, se=se,
                    n_t=None if pd.isna(n_t) else n_t, n_c=None if pd.isna(n_c) else n_c,
                    value_type=None if log else row["value_type"], ci_low=ci[0], ci_high=ci[1],
-                   method=_join(f"reported {value}" + ("" if factor == 1 else f" × {factor:g} to the common scale"), how),
+                   method=join(f"reported {value}" + ("" if factor == 1 else f" × {factor:g} to the common scale"), how),
                    _keys=[row["row_key"]])  # fmt: skip
-        out.update(_flags(pd.DataFrame([row])))
+        out.update(flags(pd.DataFrame([row])))
         return out
 
     def _common(self, months, site, period, keys) -> dict[str, Any]:
@@ -359,53 +301,3 @@ class TrialContrast:
             comparator_arms=";".join(self.arms_c["arm_id"]),
             source_rows=";".join(k.split(":", 1)[1] for k in keys),
         )
-
-
-def _primary_sites(*frames: pd.DataFrame) -> set[str]:
-    """Sites of rows the curator marked as the trial's primary outcome (notes starting with "PRIMARY:")."""
-    out = set()
-    for df in frames:
-        marked = df["notes"].fillna("").astype(str).str.upper().str.startswith("PRIMARY")
-        out |= set(df.loc[marked, "site"].dropna())
-    return out
-
-
-def _one_row_per_arm(df: pd.DataFrame) -> pd.DataFrame:
-    """If an arm has several rows at the same time (e.g. ITT and per-protocol), keep the first as listed."""
-    return df.drop_duplicates(subset=["arm_id"], keep="first")
-
-
-def _combine(df: pd.DataFrame) -> tuple[float, float, float]:
-    rows = list(df[["n_used", "mean_common", "sd_common"]].itertuples(index=False, name=None))
-    n, m, s = (float(x) for x in rows[0])
-    for n2, m2, s2 in rows[1:]:
-        n, m, s = cv.combine_groups(n, m, s, float(n2), float(m2), float(s2))
-    return n, m, s
-
-
-def _combined(t: pd.DataFrame, c: pd.DataFrame) -> str | None:
-    parts = [
-        f"{len(df)} {side} arms combined"
-        for df, side in ((t, "intervention"), (c, "comparator"))
-        if len(df) > 1
-    ]
-    return "; ".join(parts) or None
-
-
-def _flags(rows: pd.DataFrame) -> dict[str, Any]:
-    def any_true(col):
-        return bool(rows[col].fillna(False).astype(bool).any()) if col in rows else False
-
-    sources = sorted(set(rows["source"].dropna()))
-    return dict(
-        sd_imputed=False,
-        sd_from_median=any_true("sd_from_median"),
-        events_derived=any_true("events_derived"),
-        n_assumed=any_true("n_assumed"),
-        uncertain=bool((rows["status"] == "uncertain").any()),
-        sources=";".join(sources),
-    )
-
-
-def _join(*parts: str | None) -> str:
-    return "; ".join(p for p in parts if p)
