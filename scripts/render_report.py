@@ -1,7 +1,5 @@
 """Snakemake adapter of rule render_report: plain arguments in, one call of the report stage."""
 
-from __future__ import annotations
-
 from pathlib import Path
 
 

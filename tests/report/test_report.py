@@ -3,6 +3,7 @@
 import copy
 import importlib.util
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -372,8 +373,10 @@ def test_snakemake_rule_and_snakemake_report(engine_output, tmp_path):
     )
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "1", "--directory", str(tmp_path),
                  "--snakefile", str(tmp_path / "Snakefile")]  # fmt: skip
-    run = subprocess.run(snakemake, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-3000:]
+    # the subprocess imports the package of this checkout (PYTHONPATH=src may be relative to the repo)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(snakemake, capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr[-3000:] + str(list((tmp_path / "logs").rglob("*.log")))
     report = tmp_path / "results" / "report"
     for name in ("index.html", "fbss.html", "crps.html", "pdn.html", "state/summary.csv", "state/meta.json"):
         assert (report / name).exists()
