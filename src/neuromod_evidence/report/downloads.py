@@ -24,10 +24,12 @@ def write_downloads(inputs: ReportInputs, out_dir: Path, analysis_ids) -> list[t
     """Write ``out_dir/downloads/{tables,analyses}/``; return (href, name) of the report-wide tables."""
     dl = Path(out_dir) / "downloads"
     files = []
+    loaded = inputs.frames()
     for name, src in inputs.files.items():
         if src.exists():
             table = TABLES[name]
-            write_table(table, read_table(table, src), dl / "tables" / name, for_people=True)
+            frame = loaded[name] if name in loaded else read_table(table, src)
+            write_table(table, frame, dl / "tables" / name, for_people=True)
             files.append((f"downloads/tables/{name}", name))
     for aid in analysis_ids:
         target = dl / "analyses" / aid

@@ -52,6 +52,11 @@ class ReportInputs:
     fit_dir: Path
     files: dict[str, Path] = field(default_factory=dict)  # download name -> source file, in download order
 
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The tables already read, by download name (the outcomes table is read only for the download)."""
+        names = ("trials", "arms", "contrasts", "issues", "prisma", "queue")
+        return {"fit_summary.csv": self.summary, **{f"{n}.csv": getattr(self, n) for n in names}}
+
     def analysis_file(self, analysis_id: str, name: str) -> Path:
         return self.fit_dir / analysis_id / name
 

@@ -1,5 +1,7 @@
 """What the forest, sensitivity and density plots share: style, colours, the effect axis, SVG output.
 
+Figures are built with ``matplotlib.figure.Figure`` directly (no pyplot, no GUI backend, no global state).
+
 Every plot takes plain data on the **analysis scale** (mean differences, or log odds ratios); ratio measures
 are exponentiated for display and drawn on a log axis. Artists a test or a reader may want to find carry a
 `gid` (it becomes the `id` of the SVG group): `null-line`, `mcid-line`, `favours-left`, `favours-right`.
@@ -11,15 +13,12 @@ import io
 import math
 import textwrap
 
-import matplotlib
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from ..scale import is_ratio, mcid_display, measure_axis_label, null_value  # noqa: E402
+from ..scale import is_ratio, mcid_display, measure_axis_label, null_value
 
 INK = "#1a1a1a"
 MUTED = "#555555"
@@ -47,11 +46,11 @@ TOP_IN = 0.45
 BOTTOM_IN = 1.25
 
 
-def new_figure(n_rows: int, layout: dict[str, float]) -> tuple[Figure, plt.Axes]:
+def new_figure(n_rows: int, layout: dict[str, float]) -> tuple[Figure, Axes]:
     """A figure of ``n_rows`` table rows whose effect axis spans ``layout['axes_left'..'axes_right']``."""
     height = 0.32 * n_rows + TOP_IN + BOTTOM_IN
     width = layout["width"]
-    with plt.rc_context(RC):
+    with rc_context(RC):
         fig = Figure(figsize=(width, height))
         ax = fig.add_axes(
             (
@@ -137,6 +136,6 @@ def truncate(text: str, n: int) -> str:
 def figure_to_svg(fig: Figure) -> str:
     """Serialise a figure to an SVG string (deterministic: no date metadata)."""
     buf = io.StringIO()
-    with plt.rc_context(RC):
+    with rc_context(RC):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
     return buf.getvalue()

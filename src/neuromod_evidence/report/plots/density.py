@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from ..scale import is_ratio, measure_axis_label, to_display
-from .axes import ACCENT, RC, SHRUNK, log_ticks, plt, reference_lines
+from .axes import ACCENT, RC, SHRUNK, log_ticks, rc_context, reference_lines
 
 
 def gaussian_kde(draws: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -56,7 +56,7 @@ def density_plot(
     effect = np.asarray(effect_draws, dtype=float).ravel()
     tau = None if tau_draws is None else np.asarray(tau_draws, dtype=float).ravel()
     if ax is None:
-        with plt.rc_context(RC):
+        with rc_context(RC):
             fig = Figure(figsize=(10.0, 2.6))
             n = 2 if tau is not None else 1
             axes = fig.subplots(1, n, gridspec_kw={"wspace": 0.25})
