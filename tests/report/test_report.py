@@ -246,6 +246,16 @@ def test_a_studies_table_off_contract_is_an_error_naming_the_file(engine_output,
         render(engine_output, tmp_path / "report", history=False, results=results)
 
 
+def test_an_analysis_whose_fit_wrote_no_folder_shows_its_contrasts(engine_output, tmp_path):
+    """A failed fit leaves a summary row and no folder: the forest plot shows the normalized contrasts."""
+    results = tmp_path / "results"
+    shutil.copytree(engine_output / "results", results)
+    shutil.rmtree(results / "fit" / FBSS_PAIN)
+    out = render(engine_output, tmp_path / "report", history=False, results=results)
+    sec = section(page(out, "fbss.html"), FBSS_PAIN)
+    assert sec.count("cell-label-") == 3 and "Downloads:" not in sec
+
+
 def test_prisma_uses_screening_counts_or_says_they_are_missing(report_dir):
     fbss = page(report_dir, "fbss.html")
     assert 'ClinicalTrials.gov: <span class="n">212</span>' in fbss

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import ConfigError
 from ..settings import Settings
 from ..tables import NORMALIZED_TRIALS, SUMMARY, atomic_write_text, format_table, read_table, write_table
 from .analysis_view import num, truthy
@@ -83,7 +84,7 @@ def _title(settings: Settings, r: pd.Series) -> str:
     ind, outcome, comparison, tp = (r["indication"], r["outcome"], r["comparison"], r["timepoint"])
     try:
         o = settings.outcome(ind, outcome)
-    except Exception:  # an analysis of a state whose config differed: show its ids
+    except ConfigError:  # an analysis of a state whose config differed: show its ids
         return f"{str(ind).upper()}: {outcome}, {comparison}, {tp}"
     comp = settings.indications[ind].comparisons.get(comparison)
     window = o.window(tp)
@@ -94,7 +95,7 @@ def _describe(settings: Settings, r: pd.Series) -> str:
     measure = r["measure"] or "MD"
     try:
         mcid = settings.outcome(r["indication"], r["outcome"]).mcid
-    except Exception:
+    except ConfigError:
         mcid = num(r["mcid"])
     k = text(r["k"]) or "?"
     if not truthy(r["converged"]):
