@@ -1,53 +1,57 @@
-"""Snakemake adapter of rule render_report: read snakemake.input/params/output/log, call the package."""
+"""Snakemake adapter of rule render_report: plain arguments in, one call of the report stage."""
 
-import logging
-import traceback
 from pathlib import Path
 
 
 def main(
     *,
+    config: dict,
     trials: str | Path,
     summary: str | Path,
-    fit_dir: str | Path,
     out_dir: str | Path,
-    config: dict,
+    fit_dir: str | Path | None = None,
     prisma: str | Path | None = None,
-    previous_dir: str | Path | None = None,
+    state_dir: str | Path | None = None,
+    history_dir: str | Path | None = None,
+    fetch_mode: str | None = None,
     forest_columns=None,
 ) -> list[Path]:
-    """Render the report with plain paths (`trials` locates results/normalized/)."""
+    """Render the report. `trials` locates results/normalized/, `summary` the fit folder (unless `fit_dir`
+    is given), `prisma` the screening folder; `config` holds the sections the rule passes (narrow params),
+    `fetch_mode` the one fetch setting the methods page shows."""
     from neuromod_evidence.report import DEFAULT_FOREST_COLUMNS, render_report
+    from neuromod_evidence.settings import Settings
 
+    if fetch_mode is not None:
+        config = {**config, "fetch": {"mode": fetch_mode}}
     return render_report(
+        Settings.from_config(config),
         normalized_dir=Path(trials).parent,
         fit_summary=Path(summary),
-        fit_dir=Path(fit_dir),
+        fit_dir=Path(fit_dir) if fit_dir else Path(summary).parent,
         out_dir=Path(out_dir),
-        config=config,
         screening_dir=Path(prisma).parent if prisma else None,
-        previous_dir=previous_dir,
+        state_dir=state_dir,
+        history_dir=history_dir,
         forest_columns=forest_columns or DEFAULT_FOREST_COLUMNS,
     )
 
 
 if "snakemake" in globals():
-    log_path = Path(snakemake.log[0])
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(filename=log_path, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    logging.captureWarnings(True)
-    try:
+    import logging
+
+    from neuromod_evidence.workflow_io import logged
+
+    with logged(snakemake.log[0]):
         pages = main(
+            config=dict(snakemake.params.config),
             trials=snakemake.input.trials,
             summary=snakemake.input.summary,
-            fit_dir=str(Path(snakemake.input.summary).parent),
             out_dir=Path(snakemake.output.index).parent,
-            config=dict(snakemake.params.config),
             prisma=snakemake.input.get("prisma"),
-            previous_dir=snakemake.params.previous_dir,
+            state_dir=Path(snakemake.output.state_meta).parent,
+            history_dir=snakemake.params.history_dir,
+            fetch_mode=snakemake.params.fetch_mode,
             forest_columns=snakemake.params.forest_columns,
         )
-        logging.info("wrote %s", ", ".join(str(p) for p in pages))
-    except Exception:
-        logging.error("render_report failed:\n%s", traceback.format_exc())
-        raise
+        logging.getLogger("neuromod_evidence").info("wrote %s", ", ".join(str(p) for p in pages))

@@ -171,6 +171,12 @@ FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY)}
 SCREENING = {t.name: t for t in (REGISTRY_OUTCOMES, REGISTRY_UNMAPPED, QUEUE, PRISMA, CROSSCHECK)}
 
 
+def fit_analysis_dir(fit_dir: str | os.PathLike, analysis_id: str) -> Path:
+    """Where the fit stage puts one analysis: ``<fit_dir>/<indication>/analyses/<analysis_id>/`` (one fit job
+    per indication writes ``<fit_dir>/<indication>/``; the analysis id starts with the indication id)."""
+    return Path(fit_dir) / analysis_id.split("__", 1)[0] / "analyses" / analysis_id
+
+
 # ------------------------------------------------------------------------------------------ reading
 def read_table(table: Table, path: str | os.PathLike) -> pd.DataFrame:
     """Read a table written by a stage, typed by its contract; a header that differs is an error."""

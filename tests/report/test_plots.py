@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 from matplotlib.patches import Polygon, Rectangle
 
-from neuromod_evidence import plots
-from neuromod_evidence.report import inline_svg
+from neuromod_evidence.report import plots
+from neuromod_evidence.report.plots.density import gaussian_kde
+from neuromod_evidence.report.svg import inline_svg
 
 
 def studies(k: int, log: bool = False) -> pd.DataFrame:
@@ -163,3 +164,11 @@ def test_svg_escapes_markup_in_labels():
     assert inline.startswith("<svg") and 'role="img"' in inline
     assert "<b>" not in inline and "&lt;b&gt;" in inline
     assert 'id="f1-' in inline and "<style" not in inline
+
+
+def test_the_density_kernel_is_scipys():
+    from scipy.stats import gaussian_kde as scipy_kde
+
+    draws = np.random.default_rng(3).normal(0.4, 0.3, 2000)
+    grid = np.linspace(-1, 2, 400)
+    assert gaussian_kde(draws, grid) == pytest.approx(scipy_kde(draws)(grid), rel=1e-9, abs=1e-12)

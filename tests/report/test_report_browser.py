@@ -1,24 +1,25 @@
 """The rendered report in a real browser: headless Chromium (Debian package) driven by Playwright.
 
-The report is rendered from the synthetic fixtures in tests/fixtures/report/. A missing browser or Playwright
+The report is rendered from output of the real normalize and fit stages (tests/report/engine_output.py, built
+once per session by the `engine_output` fixture). A missing browser or Playwright
 makes these tests FAIL (not skip): CI must run them. `write_screenshots` is also usable on its own:
 
-    python tests/test_report_browser.py results/report results/screenshots
+    python tests/report/test_report_browser.py results/report results/screenshots
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
 
+from tests.report.engine_output import ANALYSES, NOT_CONVERGED
+
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[2]
-FIXTURES = REPO / "tests" / "fixtures" / "report"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,20 +39,22 @@ def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
 
 
-def render_fixture_report(out_dir: Path) -> Path:
-    from neuromod_evidence.config import load_config
-    from neuromod_evidence.report import render_report
+def render_engine_report(engine_output: Path, out_dir: Path) -> Path:
+    import yaml
 
-    results = FIXTURES / "results"
-    shutil.copytree(FIXTURES / "previous", out_dir / ".previous")
+    from neuromod_evidence.report import render_report
+    from neuromod_evidence.settings import Settings
+
+    results = engine_output / "results"
     render_report(
+        Settings.from_config(yaml.safe_load((engine_output / "config.yaml").read_text(encoding="utf-8"))),
         normalized_dir=results / "normalized",
         fit_summary=results / "fit" / "summary.csv",
         fit_dir=results / "fit",
         screening_dir=results / "screening",
         out_dir=out_dir,
-        config=load_config(),
-        previous_dir=out_dir / ".previous",
+        state_dir=out_dir / "state",
+        history_dir=out_dir / "history",
     )
     return out_dir
 
@@ -87,8 +90,8 @@ def write_screenshots(report_dir: Path, out_dir: Path = SCREENSHOT_DIR, browser=
 
 
 @pytest.fixture(scope="module")
-def report_dir(tmp_path_factory) -> Path:
-    return render_fixture_report(tmp_path_factory.mktemp("report"))
+def report_dir(engine_output, tmp_path_factory) -> Path:
+    return render_engine_report(engine_output, tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +166,7 @@ def test_every_forest_plot_is_visible_with_alt_text(browser, report_dir):
             assert forests.count() == sections.count() > 0
         total += forests.count()
         page.close()
-    assert total == 8  # one per analysis in the fixture
+    assert total == ANALYSES  # one per analysis of the engine output
 
 
 def test_links_between_pages_resolve(browser, report_dir):
@@ -210,7 +213,7 @@ def test_markup_in_a_trial_title_is_text_and_never_runs(browser, report_dir):
 
 def test_not_converged_analysis_shows_a_warning(browser, report_dir):
     page, _ = open_page(browser, (report_dir / "crps.html").as_uri(), report_dir)
-    section = page.locator("section[id='crps__pain_intensity__scs_vs_medical__m6']")
+    section = page.locator(f"section[id='{NOT_CONVERGED}']")
     assert section.locator(".warning").is_visible()
     assert "Not converged" in section.locator(".warning").inner_text()
     assert section.locator(".sentence").count() == 0

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .plots import format_number, is_ratio, to_display
+from .scale import format_number, is_ratio, to_display
 
 
 def _finite(x: Any) -> bool:
@@ -83,7 +83,7 @@ def _unit_phrase(unit: str) -> str:
     return str(unit or "").strip()
 
 
-def plain_language(a: dict, nums: dict, ocfg: dict, intervention: str, control: str) -> str:
+def plain_language(a: dict, nums: dict, unit: str, intervention: str, control: str) -> str:
     """One sentence a patient or a commissioner can read, e.g.
     'In 3 trials with 410 patients, SCS reduced pain intensity by 3.1 points on a 0–10 scale (95 % CrI 2.0 to
     4.2) compared with CMM; probability of at least a 2-point benefit 0.93.'"""
@@ -113,7 +113,7 @@ def plain_language(a: dict, nums: dict, ocfg: dict, intervention: str, control: 
             )
     else:
         noun = _noun(a["outcome_label"])
-        unit = _unit_phrase(ocfg.get("unit", ""))
+        unit = _unit_phrase(unit)
         reduced = est < 0
         verb = "reduced" if reduced else "increased"
         sign = -1 if reduced else 1

@@ -1,0 +1,131 @@
+"""The evidence side of an indication page: trials with their arms and links, PRISMA counts, flagged rows.
+
+Fed by the normalized trials/arms/contrasts/issues tables and, when the screening stage ran, its
+``prisma.csv`` and ``queue.csv``. Class labels come from Settings.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import pandas as pd
+
+from ..settings import Settings
+from .inputs import ReportInputs
+
+PRISMA_COUNTS = (
+    "records_identified_registry",
+    "records_identified_pubmed",
+    "duplicates_removed",
+    "records_screened",
+    "awaiting_review",
+    "included_curated",
+    "excluded_with_reason",
+)
+SEVERITY_ORDER = {"excluded": 0, "warning": 1, "info": 2}
+
+
+def text(value: Any) -> str:
+    """A cell as people read it: '' for missing, whole floats without '.0'."""
+    if value is None or value is pd.NA:
+        return ""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return f"{value:g}" if value.is_integer() else str(value)
+    return str(value)
+
+
+def links(ids: str | None, kind: str) -> list[dict[str, str]]:
+    out = []
+    for raw in str(ids or "").split(";"):
+        token = raw.strip()
+        if not token:
+            continue
+        if kind == "pmid" and token.isdigit():
+            out.append({"text": f"PMID {token}", "href": f"https://pubmed.ncbi.nlm.nih.gov/{token}/"})
+        elif re.fullmatch(r"NCT\d{8}", token):
+            out.append({"text": token, "href": f"https://clinicaltrials.gov/study/{token}"})
+        elif re.fullmatch(r"ISRCTN\d+", token):
+            out.append({"text": token, "href": f"https://www.isrctn.com/{token}"})
+        else:
+            out.append({"text": token, "href": ""})
+    return out
+
+
+def evidence_rows(inputs: ReportInputs, indication: str, settings: Settings) -> list[dict]:
+    trials = inputs.trials[inputs.trials["indication"] == indication]
+    arms = inputs.arms
+    used = set(inputs.contrasts["trial_id"])
+    out = []
+    for _, t in trials.sort_values(["year", "trial_id"]).iterrows():
+        t_arms = arms[arms["trial_id"] == t["trial_id"]]
+        out.append(
+            {
+                "id": t["trial_id"],
+                "name": t["acronym"] or text(t["first_author"]),
+                "citation": f"{text(t['first_author'])} {text(t['year'])}".strip(),
+                "title": text(t["title"]),
+                "design": text(t["design"]),
+                "blinding": text(t["blinding"]),
+                "sponsor": text(t["sponsor"]),
+                "follow_up": text(t["max_follow_up_months"]),
+                "arms": [
+                    {
+                        "label": r["label"] or text(r["arm_id"]),
+                        "cls": settings.class_label(r["class"]) if r["class"] else "",
+                        "n": text(r["n_randomized"]),
+                    }
+                    for _, r in t_arms.iterrows()
+                ],
+                "links": links(t["pmids"], "pmid") + links(t["registry_ids"], "registry"),
+                "in_analysis": t["trial_id"] in used,
+            }
+        )
+    return out
+
+
+def prisma_counts(inputs: ReportInputs, indication: str, n_trials: int, n_analysed: int) -> dict:
+    match = inputs.prisma[inputs.prisma["indication"] == indication]
+    row = match.iloc[0] if len(match) else None
+    counts: dict[str, Any] = {"available": row is not None, "included": n_trials, "analysed": n_analysed}
+    # queue.csv lists only records still awaiting review (its `status` is the registry's recruitment status);
+    # records a reviewer or a rule excluded are counted in prisma.csv's `exclusion_reasons` ("reason: n; ...").
+    reasons: dict[str, int] = {}
+    if row is not None:
+        for key in PRISMA_COUNTS:
+            counts[key] = None if pd.isna(row[key]) else int(row[key])
+        if counts["included_curated"] is not None:
+            counts["included"] = counts["included_curated"]
+        for part in str(row["exclusion_reasons"] or "").split(";"):
+            reason, _, n = part.rpartition(":")
+            if reason.strip() and n.strip().isdigit():
+                reasons[reason.strip()] = int(n)
+    awaiting: list[dict] = []
+    for _, r in inputs.queue[inputs.queue["indication"] == indication].iterrows():
+        rec = {k: text(r[k]) for k in ("source", "id", "title", "year", "status")}
+        rec["reason"] = text(r["why_matched"])
+        kind = "pmid" if rec["source"].lower() == "pubmed" else "reg"
+        rec["link"] = (links(rec["id"], kind) or [{"text": rec["id"], "href": ""}])[0]
+        awaiting.append(rec)
+    counts["reasons"] = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+    counts["excluded_records"] = []
+    counts["awaiting_records"] = awaiting
+    return counts
+
+
+def indication_issues(inputs: ReportInputs, trial_ids: set[str], indication: str) -> list[dict]:
+    """Rows of issues.csv about this indication's trials or files, excluded rows first."""
+    issues = inputs.issues
+    if not len(issues):
+        return []
+    mask = issues["trial_id"].isin(trial_ids) | issues["file"].fillna("").str.contains(
+        f"/{indication}/", regex=False
+    )
+    issues = issues[mask]
+    issues = issues.assign(_o=issues["severity"].map(SEVERITY_ORDER).fillna(3)).sort_values(
+        "_o", kind="stable"
+    )
+    return [{k: text(v) for k, v in r.items()} for r in issues.drop(columns="_o").to_dict("records")]

@@ -1,0 +1,104 @@
+"""The tables the report is fed, read through their contracts (:mod:`neuromod_evidence.tables`).
+
+Normalized tables, the fit stage's ``summary.csv`` and per-analysis ``studies.csv`` / ``sensitivity.csv``,
+and, when the screening stage ran, ``prisma.csv`` and ``queue.csv``. A table that does not match its
+contract is an error naming the file; an optional table that is absent reads as an empty frame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..tables import (
+    CONTRASTS,
+    ISSUES,
+    NORMALIZED_ARMS,
+    NORMALIZED_OUTCOMES,
+    NORMALIZED_TRIALS,
+    PRISMA,
+    QUEUE,
+    SENSITIVITY,
+    STUDIES,
+    SUMMARY,
+    Table,
+    empty_frame,
+    fit_analysis_dir,
+    read_table,
+)
+
+NORMALIZED_INPUTS: dict[str, Table] = {
+    "trials": NORMALIZED_TRIALS,
+    "arms": NORMALIZED_ARMS,
+    "outcomes": NORMALIZED_OUTCOMES,
+    "contrasts": CONTRASTS,
+    "issues": ISSUES,
+}
+SCREENING_INPUTS: dict[str, Table] = {"prisma": PRISMA, "queue": QUEUE}
+
+
+@dataclass
+class ReportInputs:
+    """Every table the report reads, with the files they came from (for the downloads and the data date)."""
+
+    trials: pd.DataFrame
+    arms: pd.DataFrame
+    contrasts: pd.DataFrame
+    issues: pd.DataFrame
+    summary: pd.DataFrame
+    prisma: pd.DataFrame
+    queue: pd.DataFrame
+    fit_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)  # download name -> source file, in download order
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """The tables already read, by download name (the outcomes table is read only for the download)."""
+        names = ("trials", "arms", "contrasts", "issues", "prisma", "queue")
+        return {"fit_summary.csv": self.summary, **{f"{n}.csv": getattr(self, n) for n in names}}
+
+    def analysis_file(self, analysis_id: str, name: str) -> Path:
+        return fit_analysis_dir(self.fit_dir, analysis_id) / name
+
+    def studies(self, analysis_id: str) -> pd.DataFrame:
+        """The engine's per-study table of one analysis (STUDIES contract); empty when it wrote none."""
+        path = self.analysis_file(analysis_id, "studies.csv")
+        return read_table(STUDIES, path) if path.exists() else empty_frame(STUDIES)
+
+    def sensitivity(self, analysis_id: str) -> pd.DataFrame:
+        path = self.analysis_file(analysis_id, "sensitivity.csv")
+        return read_table(SENSITIVITY, path) if path.exists() else empty_frame(SENSITIVITY)
+
+
+def load_inputs(
+    normalized_dir: str | Path,
+    fit_summary: str | Path,
+    fit_dir: str | Path,
+    screening_dir: str | Path | None = None,
+) -> ReportInputs:
+    normalized_dir = Path(normalized_dir)
+    files = {"fit_summary.csv": Path(fit_summary)}
+    frames = {}
+    for name, table in NORMALIZED_INPUTS.items():
+        path = normalized_dir / f"{name}.csv"
+        frames[name] = read_table(table, path)
+        files[f"{name}.csv"] = path
+    for name, table in SCREENING_INPUTS.items():
+        path = Path(screening_dir) / f"{name}.csv" if screening_dir else None
+        if path is not None and path.exists():
+            frames[name] = read_table(table, path)
+            files[f"{name}.csv"] = path
+        else:
+            frames[name] = empty_frame(table)
+    return ReportInputs(
+        trials=frames["trials"],
+        arms=frames["arms"],
+        contrasts=frames["contrasts"],
+        issues=frames["issues"],
+        summary=read_table(SUMMARY, fit_summary),
+        prisma=frames["prisma"],
+        queue=frames["queue"],
+        fit_dir=Path(fit_dir),
+        files=files,
+    )

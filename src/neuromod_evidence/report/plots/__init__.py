@@ -1,0 +1,22 @@
+"""Figures of the report: forest plot, sensitivity forest, posterior densities (matplotlib, SVG out).
+
+Every function takes plain data on the analysis scale, draws on `ax` (a new figure when `ax` is None) and
+returns the figure; nothing is saved or shown here (:func:`figure_to_svg` serialises).
+"""
+
+from ..scale import format_number, is_ratio, to_display
+from .axes import figure_to_svg
+from .density import density_plot
+from .forest import Pooled, forest_plot
+from .sensitivity import sensitivity_plot
+
+__all__ = [
+    "Pooled",
+    "density_plot",
+    "figure_to_svg",
+    "forest_plot",
+    "format_number",
+    "is_ratio",
+    "sensitivity_plot",
+    "to_display",
+]
