@@ -15,6 +15,12 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+
+
+wildcard_constraints:
+    indication="|".join(INDICATIONS),
+
+
 include: "workflow/rules/fetch_helpers.smk"
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/normalize.smk"

@@ -7,25 +7,26 @@ from snakemake.utils import validate
 from neuromod_evidence.settings import Settings, config_sections
 
 validate(config, "../schemas/config.schema.yaml")
-SETTINGS = Settings.from_config(config)  # the cross-reference checks a JSON schema cannot express
+SETTINGS = Settings.from_config(
+    config
+)  # the cross-reference checks a JSON schema cannot express
 INDICATIONS = list(SETTINGS.indications)
 NORMALIZED_TABLES = ["trials", "arms", "outcomes", "contrasts", "issues"]
 
 
-wildcard_constraints:
-    indication="|".join(INDICATIONS),
-
-
 def stage_config(*sections):
-    """What a rule passes as `params: config=`: the core sections plus the named ones (its script builds
-    its Settings from them). A rule re-runs when these change, not when an unrelated section does."""
+    """The config handed to a stage script (as its params): the core sections plus the named ones, from
+    which the script builds its Settings. A stage re-runs when these change, not when another section does.
+    """
     return config_sections(config, *sections)
 
 
 def fit_config(wildcards):
     """The fit job of one indication depends on that indication's configuration only."""
     sections = stage_config("models", "seed")
-    sections["indications"] = {wildcards.indication: config["indications"][wildcards.indication]}
+    sections["indications"] = {
+        wildcards.indication: config["indications"][wildcards.indication]
+    }
     return sections
 
 
@@ -51,7 +52,7 @@ def final_outputs():
 
 
 def report_screening_inputs(wildcards):
-    """prisma.csv / queue.csv of the screening stage, when it exists or a rule of this workflow makes it."""
+    """prisma.csv / queue.csv of the screening stage, when it exists or this workflow makes it."""
     found = {}
     for name in ("prisma", "queue"):
         path = f"results/screening/{name}.csv"

@@ -64,6 +64,8 @@ rule refresh_snapshots:
     log:
         "logs/refresh_snapshots.log",
     localrule: True
+    conda:
+        "../../environment.yml"
     shell:
         "echo 'snapshots refreshed: {input}' > {log}"
 

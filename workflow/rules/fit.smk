@@ -13,12 +13,12 @@ rule fit_indication:
         "logs/fit_indication/{indication}.log",
     benchmark:
         "benchmarks/fit_indication/{indication}.tsv"
+    conda:
+        "../../environment.yml"
     threads: 2
     resources:
         mem_mb=3000,
         runtime=30,
-    conda:
-        "../../environment.yml"
     params:
         config=fit_config,
     script:
@@ -29,7 +29,11 @@ rule collect_fit_summary:
     input:
         expand("results/fit/{indication}/summary.csv", indication=INDICATIONS),
     output:
-        report("results/fit/summary.csv", caption="../report/fit.rst", category="Meta-analyses"),
+        report(
+            "results/fit/summary.csv",
+            caption="../report/fit.rst",
+            category="Meta-analyses",
+        ),
     log:
         "logs/collect_fit_summary.log",
     localrule: True
