@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_fit.py [--quick]
 
-Everything runs in this one process, like the pipeline does. "cold" includes compiling the model in this
-process (nutpie/numba code is not cached across processes; PyTensor's C cache is); "warm" reuses it.
+Everything runs in this one process, like a fit job does. "cold" is the first analysis of the process: the
+model's density comes from numba's on-disk cache (models/density.py), so it costs only the first sampling
+call once the cache exists (run benchmarks/bench_pipeline.py for the cost with an empty cache); "warm" reuses it.
 Timings on a shared 2-core machine are noisy: run twice and read the second.
 """
 
