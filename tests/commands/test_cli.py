@@ -38,8 +38,10 @@ def test_normalize_writes_the_tables(tmp_path, capsys):
     assert main(["normalize", "--config", str(_knee(tmp_path)), "--out", str(out)]) == 0
     assert "4 study contrasts in 2 analyses" in capsys.readouterr().out
     assert len(pd.read_csv(out / "contrasts.csv")) == 4
+    # the normalize stage also records what it validated (normalize/stage.py)
     assert sorted(p.name for p in out.iterdir()) == [
-        f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "trials")
+        *(f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "trials")),
+        "validation.txt",
     ]
 
 

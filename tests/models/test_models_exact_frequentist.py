@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neuromod_evidence.models import effects, frequentist
+from neuromod_evidence import effects
+from neuromod_evidence.models import frequentist
 from neuromod_evidence.models.exact import nnhm_exact
 from neuromod_evidence.models.priors import parse_effect_prior, parse_tau_prior
 
