@@ -73,10 +73,10 @@ def _base_summary(meta: dict, settings: AnalysisSettings, sd: StudyData, seed: i
 def not_estimable(meta: dict, settings: AnalysisSettings, sd: StudyData, seed: int) -> AnalysisResult:
     """No study carries information on the effect (all double-zero, or nothing finite): say so, and
     publish neither a posterior (it would be the prior) nor convergence."""
+    k = len(sd.table)
     why = (
-        "NOT ESTIMABLE: no study has events in exactly one arm or a finite estimate "
-        f"({len(sd.table) or 'no'} usable stud{'y' if len(sd.table) == 1 else 'ies'}); "
-        "the effect cannot be estimated from these data and the prior is not reported as a result"
+        f"NOT ESTIMABLE: none of the {k} stud{'y' if k == 1 else 'ies'} has a finite estimate (no events, or "
+        "only events, in both arms); nothing is pooled and the prior is not reported as a result"
     )
     notes = [*sd.notes, why]
     s = {**_base_summary(meta, settings, sd, seed), "model": "not estimable", "converged": False}

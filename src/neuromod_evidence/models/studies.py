@@ -141,7 +141,7 @@ def prepare_studies(rows: pd.DataFrame, settings) -> StudyData:
         else:
             excluded.append(lab)
             notes.append(f"{lab}: no finite estimate/SE; excluded")
-    if likelihood == "normal" and len(table):
+    if likelihood == "normal" and ok.any():  # (nothing finite: keep the rows to report them, not estimable)
         table = table[ok].reset_index(drop=True)
         ok = np.ones(len(table), dtype=bool)
     corrected = int(table.loc[ok, "corrected"].sum()) if len(table) else 0
