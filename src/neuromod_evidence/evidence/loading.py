@@ -76,7 +76,9 @@ def _unreadable_columns_once(problems: list[Problem]) -> list[Problem]:
     and range checks on the unconverted text and reports them in its own words (a dtype name, a Python
     exception); those add nothing, so only the "is not a number" messages of that column are kept."""
     unreadable = {(p.file, p.field) for p in problems if p.message.endswith("is not a number")}
-    return [p for p in problems if (p.file, p.field) not in unreadable or p.message.endswith("is not a number")]
+    return [
+        p for p in problems if (p.file, p.field) not in unreadable or p.message.endswith("is not a number")
+    ]
 
 
 def _explain_check(check: str) -> str:
