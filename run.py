@@ -39,7 +39,9 @@ def ensure_venv(extra: str) -> None:
     if stamp.exists():
         return
     target = "." if extra == "base" else f".[{extra}]"
-    print(f"installing neuromod-evidence{'' if extra == 'base' else f'[{extra}]'} into {VENV}", flush=True)
+    what = "neuromod-evidence" + ("" if extra == "base" else f"[{extra}]")
+    print(f"installing {what} and its pinned dependencies (PyMC, nutpie, numba, pandas, Snakemake, ...) into "
+          f"{VENV}; the first time this downloads about 400 MB and takes 2-5 minutes", flush=True)  # fmt: skip
     subprocess.run(
         [BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True, cwd=ROOT
     )
@@ -55,7 +57,9 @@ def environment() -> dict[str, str]:
     # PyTensor compiles C code on first use; keep the cache inside the project so later runs are warm.
     cache = ROOT / ".cache" / "pytensor"
     cache.mkdir(parents=True, exist_ok=True)
-    env.setdefault("PYTENSOR_FLAGS", f"compiledir={cache}")
+    env.setdefault(
+        "PYTENSOR_FLAGS", f"compiledir={cache},blas__ldflags="
+    )  # no BLAS warning (see compiled.py)
     env.setdefault("MPLBACKEND", "Agg")
     return env
 
@@ -82,6 +86,8 @@ def main(argv: list[str]) -> int:
     if command == "report":
         ensure_venv("base")
         cmd = [str(BIN / "snakemake"), "--cores", str(min(2, os.cpu_count() or 1)), *rest]
+        print("running the workflow (the very first run also compiles the model once, about a minute; "
+              "later runs take about half a minute)", flush=True)  # fmt: skip
         code = subprocess.run(cmd, cwd=ROOT, env=environment()).returncode
         index = ROOT / "results" / "report" / "index.html"
         if code == 0:
@@ -89,8 +95,14 @@ def main(argv: list[str]) -> int:
         return code
     ensure_venv("test")
     ensure_chromium()
+    # two workers: the suite is mostly waiting on separate processes (Snakemake, Chromium, sampling)
+    workers = (
+        []
+        if any(a == "-n" or a.startswith("-n") or a.startswith("--numprocesses") for a in rest)
+        else ["-n", "2"]
+    )
     return subprocess.run(
-        [str(BIN / "python"), "-m", "pytest", *rest], cwd=ROOT, env=environment()
+        [str(BIN / "python"), "-m", "pytest", *workers, *rest], cwd=ROOT, env=environment()
     ).returncode
 
 

@@ -1,27 +1,23 @@
-"""Snakemake entry for rule fetch_pubmed_records (live: refresh the PubMed snapshot; offline: report)."""
+"""Snakemake entry for rule fetch_pubmed_records (live: refresh the PubMed snapshot; offline: report).
 
-from neuromod_evidence.refresh import PUBMED, fetch_to_report
+The PubMed search also covers the NCT ids of the indication's registry snapshot (refreshed just before).
+"""
+
+from neuromod_evidence.living.refresh import PUBMED, fetch_to_report
+from neuromod_evidence.settings import Settings
 from neuromod_evidence.workflow_io import logged
 
 
-def main(
-    indication: str,
-    indication_cfg: dict,
-    fetch_cfg: dict,
-    evidence_dir: str,
-    ctgov_snapshot: str,
-    report: str,
-) -> None:
-    fetch_to_report(PUBMED, indication, indication_cfg, fetch_cfg, evidence_dir, report, ctgov_snapshot)
+def main(config: dict, indication: str, trials: str, report: str, log: str) -> None:
+    with logged(log):
+        fetch_to_report(Settings.from_config(config), PUBMED, indication, trials, report)
 
 
 if __name__ == "__main__":
-    with logged(snakemake.log[0]):
-        main(
-            snakemake.wildcards.indication,
-            snakemake.params.indication,
-            snakemake.params.fetch,
-            snakemake.params.evidence_dir,
-            snakemake.params.ctgov_snapshot,
-            snakemake.output[0],
-        )
+    main(
+        snakemake.params.config,
+        snakemake.wildcards.indication,
+        snakemake.input.trials,
+        snakemake.output[0],
+        snakemake.log[0],
+    )

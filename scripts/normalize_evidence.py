@@ -1,14 +1,16 @@
-"""Snakemake entry for rule normalize_evidence."""
+"""Snakemake adapter of rule normalize_evidence: validate once, normalize, write the tables."""
 
 from pathlib import Path
 
-from neuromod_evidence.workflow_io import logged, normalize_evidence_to_dir
+from neuromod_evidence.normalize import normalize_stage
+from neuromod_evidence.settings import Settings
+from neuromod_evidence.workflow_io import logged
 
 
 def main(config: dict, out_dir: str) -> None:
-    normalize_evidence_to_dir(config, out_dir)
+    normalize_stage(Settings.from_config(config), out_dir)
 
 
 if __name__ == "__main__":
     with logged(snakemake.log[0]):
-        main(snakemake.params.config, str(Path(snakemake.output[0]).parent))
+        main(snakemake.params.config, str(Path(snakemake.output.validation).parent))

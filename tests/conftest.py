@@ -8,5 +8,5 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # Must be set before pytensor is first imported anywhere in the test session.
-os.environ.setdefault("PYTENSOR_FLAGS", f"compiledir={ROOT / '.cache' / 'pytensor'}")
+os.environ.setdefault("PYTENSOR_FLAGS", f"compiledir={ROOT / '.cache' / 'pytensor'},blas__ldflags=")
 os.environ.setdefault("MPLBACKEND", "Agg")

@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from neuromod_evidence.http import Transport, TransportSettings
+from neuromod_evidence.config import load_config
+from neuromod_evidence.living.http import Transport, TransportSettings
+from neuromod_evidence.settings import Settings, config_sections
 
 API = Path(__file__).resolve().parent / "fixtures" / "api"
 GENUINE_STUDIES = ["NCT02210780", "NCT00763412", "NCT05594173"]
@@ -66,7 +68,16 @@ def transport(base_url: str, sleeps: Sleeps | None = None, **overrides: Any) -> 
     return Transport(TransportSettings(**settings), sleep=sleeps if sleeps is not None else Sleeps())
 
 
+CONFIG = load_config()  # the project's configuration, validated and defaulted
+FBSS_TERMS = {
+    "label": "Failed back surgery syndrome",
+    "synonyms": ["failed back surgery syndrome", "post-laminectomy syndrome"],
+    "mesh_terms": ["Failed Back Surgery Syndrome"],
+}
+
+
 def fetch_cfg(tmp_path: Path, server_url: str, **overrides: Any) -> dict[str, Any]:
+    """A live `fetch:` section pointed at the local server, with no real waiting."""
     cfg = dict(
         mode="live",
         ctgov_base_url=server_url + "/api/v2",
@@ -80,18 +91,24 @@ def fetch_cfg(tmp_path: Path, server_url: str, **overrides: Any) -> dict[str, An
         backoff_seconds=0.0,
         retry_after_cap_seconds=0,
         timeout_seconds=5,
-        ctgov_requests_per_second=1000,
+        ctgov_requests_per_second=10,  # the schema's maxima: tests never wait on a real rate
         eutils_requests_per_second=3,
+        decisions_file=str(tmp_path / "decisions.csv"),
     )
     cfg.update(overrides)
     return cfg
 
 
-FBSS = {
-    "label": "Failed back surgery syndrome",
-    "synonyms": ["failed back surgery syndrome", "post-laminectomy syndrome"],
-    "mesh_terms": ["Failed Back Surgery Syndrome"],
-}
+def settings(fetch: dict[str, Any] | None = None, **fbss: Any) -> Settings:
+    """The project's settings with only the fbss indication (its terms as in FBSS_TERMS) and `fetch`."""
+    raw = config_sections(CONFIG)
+    raw["indications"] = {"fbss": {**CONFIG["indications"]["fbss"], **FBSS_TERMS, **fbss}}
+    if fetch is not None:
+        raw["fetch"] = fetch
+    return Settings.from_config(raw)
+
+
+FBSS = settings().indications["fbss"]
 
 
 def snapshot_state(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -31,8 +31,36 @@ def test_lint_is_clean():
 def test_dry_run_of_the_default_pipeline(tmp_path):
     result = snakemake("-n", "--directory", str(ROOT), "--forceall")
     assert result.returncode == 0, result.stderr
-    for rule in ("validate_evidence", "normalize_evidence"):
+    for rule in ("normalize_evidence", "fit_indication", "collect_fit_summary", "render_report"):
         assert rule in result.stdout
+    # one fit job per indication (they run in parallel, or on a cluster)
+    assert result.stdout.count("rule fit_indication:") == 3
+
+
+def test_rules_get_narrow_params_never_the_whole_config():
+    text = "\n".join(p.read_text() for p in sorted((ROOT / "workflow" / "rules").glob("*.smk")))
+    assert "config=config" not in text.replace(" ", "")
+    assert "params.config)" not in (ROOT / "scripts" / "render_report.py").read_text().replace("dict(", "(")
+
+
+def test_a_config_edit_reruns_only_the_stages_that_read_it(tmp_path):
+    """A politeness rate of the fetch stage must not re-run normalization; a normalization choice must."""
+    import yaml
+
+    work = _knee_workdir(tmp_path)
+    target = ("--configfile", "config.yaml", "--cores", "1", "results/normalized/contrasts.csv")
+    first = snakemake(*target, cwd=work)
+    assert first.returncode == 0, first.stderr[-3000:]
+    config = yaml.safe_load((work / "config.yaml").read_text())
+    config.setdefault("fetch", {})["ctgov_requests_per_second"] = 0.5
+    write_config(work / "config.yaml", config)
+    again = snakemake(*target, "-n", cwd=work)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "normalize_evidence" not in again.stdout
+    config.setdefault("normalize", {})["impute_missing_sd"] = False
+    write_config(work / "config.yaml", config)
+    changed = snakemake(*target, "-n", cwd=work)
+    assert "normalize_evidence" in changed.stdout
 
 
 def test_every_rule_that_runs_something_declares_a_log():
@@ -76,7 +104,7 @@ def test_malformed_evidence_stops_the_run_before_modelling(tmp_path):
     arms.write_text(arms.read_text().replace(",pns,40,", ",stimulator,40,", 1))
     result = snakemake("--configfile", "config.yaml", "--cores", "1", cwd=work)
     assert result.returncode != 0
-    log = (work / "logs" / "validate_evidence.log").read_text()
+    log = (work / "logs" / "normalize_evidence.log").read_text()
     assert "arms.csv, line 2, field 'class': unknown intervention/comparator class 'stimulator'" in log
     assert not (work / "results" / "normalized" / "contrasts.csv").exists()
 
@@ -102,6 +130,7 @@ def test_whole_pipeline_end_to_end_on_a_small_config(tmp_path):
     pain = summary.set_index("analysis_id").loc["knee_pns__pain_intensity__pns_vs_sham__m6"]
     # both synthetic trials show about −2 points; the pooled posterior median must sit near them
     assert -3.5 < pain["estimate"] < -0.5
-    assert (work / "results" / "fit" / "knee_pns__pain_intensity__pns_vs_sham__m6" / "posterior.nc").exists()
+    analyses = work / "results" / "fit" / "knee_pns" / "analyses"
+    assert (analyses / "knee_pns__pain_intensity__pns_vs_sham__m6" / "posterior.nc").exists()
     page = (work / "results" / "report" / "knee_pns.html").read_text(encoding="utf-8")
     assert "Chronic knee pain" in page and "KNEE_A2020" in page

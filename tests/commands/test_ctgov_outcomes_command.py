@@ -10,7 +10,7 @@ import pytest
 from living_helpers import API, GENUINE_STUDIES
 
 from neuromod_evidence.cli import main
-from neuromod_evidence.registry_results import COMMAND_COLUMNS
+from neuromod_evidence.screening.registry import COMMAND_COLUMNS
 
 
 def run(capsys, *args):

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from neuromod_evidence.config import load_config, validate_config
 from neuromod_evidence.evidence import EvidenceError, load_evidence
-from tests.evidence_factory import arm, contrast, knee_config, knee_evidence, outcome, trial, write_indication
+from neuromod_evidence.settings import Settings
+from tests.evidence_factory import (
+    DEFAULT_CONFIG_PATH,
+    arm,
+    contrast,
+    knee_config,
+    knee_evidence,
+    outcome,
+    trial,
+    write_indication,
+)
 
 
 @pytest.fixture
 def knee(tmp_path):
     root = tmp_path / "evidence"
     knee_evidence(root)
-    return root, validate_config(knee_config(root))
+    return root, Settings.from_config(knee_config(root))
 
 
 def _rewrite(root, table, mutate):
@@ -28,20 +37,20 @@ def _rewrite(root, table, mutate):
 
 def _error(root, config) -> EvidenceError:
     with pytest.raises(EvidenceError) as info:
-        load_evidence(root, config)
+        load_evidence(config, root)
     return info.value
 
 
 def test_valid_fixture_loads(knee):
     root, config = knee
-    ev = load_evidence(root, config)
+    ev = load_evidence(config, root)
     assert len(ev.trials) == 2 and len(ev.arms) == 4 and len(ev.outcomes) == 8
 
 
 def test_bundled_evidence_is_valid():
-    config = load_config()
-    ev = load_evidence(config["evidence_dir"], config)
-    assert set(ev.trials["indication"]) == {"fbss", "crps", "pdn"}
+    config = Settings.load(DEFAULT_CONFIG_PATH)
+    ev = load_evidence(config)
+    assert set(ev.trials["indication"]) == set(config.indications)  # every configured indication has trials
     assert ev.trials["trial_id"].is_unique
 
 
@@ -85,7 +94,7 @@ def test_ci_that_does_not_contain_its_estimate(tmp_path):
     path = root / "knee_pns" / "contrasts.csv"
     row = contrast("bad-ci", "knee_a2020", "pns", "sham", estimate=-2.0, ci_low=-1.5, ci_high=3.0)
     pd.DataFrame([row]).reindex(columns=pd.read_csv(path).columns).to_csv(path, index=False)
-    err = _error(root, validate_config(knee_config(root)))
+    err = _error(root, Settings.from_config(knee_config(root)))
     assert "does not contain the estimate -2" in str(err)
     assert "line 2" in str(err) and "field 'ci_low'" in str(err)
 
@@ -113,7 +122,7 @@ def test_duplicated_trial_id_across_indications(tmp_path):
         root, "other", [trial("knee_a2020", "other")],
         [arm("knee_a2020", "pns", "pns", 10), arm("knee_a2020", "sham", "placebo_sham", 10)], [],
     )  # fmt: skip
-    err = _error(root, validate_config(config))
+    err = _error(root, Settings.from_config(config))
     assert "duplicated trial id 'knee_a2020'" in str(err)
     assert "other/trials.csv" in str(err) and "knee_pns/trials.csv" in str(err)
 
@@ -176,3 +185,42 @@ def test_outcome_factory_default_row_is_valid():
     # guards the factory itself: a default outcome row must use vocabulary the config knows
     row = outcome("x", "t", "a")
     assert row["scale"] == "vas_mm" and row["outcome"] == "pain_intensity"
+
+
+def test_an_empty_curated_file_names_the_file_and_what_is_wrong(knee):
+    root, config = knee
+    (root / "knee_pns" / "contrasts.csv").write_text("", encoding="utf-8")
+    text = str(_error(root, config))
+    assert "knee_pns/contrasts.csv" in text and "empty file" in text and "row_id,trial_id" in text
+    assert "Traceback" not in text and len(text.splitlines()) == 2
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "1e309", "NaN", "nan", "Infinity"])
+@pytest.mark.parametrize("column", ["sd", "se", "timepoint_months"])
+def test_non_finite_numbers_are_errors_naming_file_line_and_field(knee, value, column):
+    root, config = knee
+    _rewrite(
+        root,
+        "outcomes",
+        lambda df: df.assign(**{column: df[column].astype(object).where(df.index != 0, value)}),
+    )
+    text = str(_error(root, config))
+    assert f"outcomes.csv, line 2, field '{column}': '{value}' is not a finite number" in text
+
+
+def test_a_huge_file_is_refused_at_once_and_problems_are_capped(knee, monkeypatch):
+    from neuromod_evidence.evidence import loading
+
+    root, config = knee
+    path = root / "knee_pns" / "outcomes.csv"
+    junk = "\n".join(f"junk{i},x,y,z" for i in range(3000))
+    path.write_text(path.read_text() + junk + "\n", encoding="utf-8")
+    monkeypatch.setattr(loading, "MAX_ROWS", 1000)
+    text = str(_error(root, config))
+    assert "more than the limit of 1,000 rows" in text
+    monkeypatch.setattr(loading, "MAX_ROWS", 20_000)
+    monkeypatch.setattr(loading, "MAX_PROBLEMS", 50)
+    err = _error(root, config)
+    assert len(err.problems) == 51 and "more problems (only the first 50 are listed)" in str(err.problems[-1])
+    monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1000)
+    assert "larger than the limit of 1,000 bytes" in str(_error(root, config))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from living_helpers import (
@@ -14,6 +16,7 @@ from living_helpers import (
     fetch_cfg,
     genuine_study,
     load_json,
+    settings,
     snapshot_state,
     transport,
     two_pages,
@@ -21,23 +24,26 @@ from living_helpers import (
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from neuromod_evidence import ctgov
-from neuromod_evidence.config import load_config
-from neuromod_evidence.http import (
+from neuromod_evidence.living.ctgov.client import CtgovClient
+from neuromod_evidence.living.ctgov.parse import parse_search_page, parse_study, study_nct_id
+from neuromod_evidence.living.ctgov.query import StudyQuery, build_query
+from neuromod_evidence.living.errors import (
     IncompleteResultError,
     NotFoundError,
     RateLimitedError,
     ResponseFormatError,
     ServerError,
 )
-from neuromod_evidence.refresh import refresh_ctgov
-from neuromod_evidence.snapshots import read_snapshot
+from neuromod_evidence.living.refresh import refresh_ctgov
+from neuromod_evidence.living.snapshots import read_snapshot
+from neuromod_evidence.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[2]
 VERSION = {"apiVersion": "2.0.5", "dataTimestamp": "2026-11-20T09:00:05"}
 
 
-def client(server: HTTPServer, **kw) -> ctgov.CtgovClient:
-    return ctgov.CtgovClient(transport(server.url_for("/api/v2"), **kw), page_size=5)
+def client(server: HTTPServer, **kw) -> CtgovClient:
+    return CtgovClient(transport(server.url_for("/api/v2"), **kw), page_size=5)
 
 
 def pages_handler(p1, p2, page2_response=None):
@@ -58,8 +64,8 @@ def serve_two_pages(server: HTTPServer, p1=None, p2=None, page2_response=None) -
 
 
 def test_query_from_config():
-    config = load_config()
-    q = ctgov.build_query(config["indications"]["fbss"], config["fetch"])
+    config = Settings.load(ROOT / "config" / "config.yaml")
+    q = build_query(config.indications["fbss"], config.fetch)
     params = q.params()
     assert '"failed back surgery syndrome"' in params["query.cond"]
     assert '"Postlaminectomy Syndrome"' in params["query.cond"]  # MeSH terms too
@@ -69,30 +75,29 @@ def test_query_from_config():
 
 
 def test_indication_intervention_terms_override():
-    q = ctgov.build_query(
-        {**FBSS, "intervention_terms": ["burst stimulation"]}, {"intervention_terms": ["x y"]}
-    )
+    fetch = replace(settings().fetch, intervention_terms=("x y",))
+    q = build_query(replace(FBSS, intervention_terms=("burst stimulation",)), fetch)
     assert q.intervention == '"burst stimulation"'
 
 
 @pytest.mark.parametrize("nct", GENUINE_STUDIES)
 def test_parse_genuine_study(nct):
-    s = ctgov.parse_study(genuine_study(nct))
+    s = parse_study(genuine_study(nct))
     assert s.nct_id == nct and s.title and s.has_results and s.overall_status
 
 
 def test_parse_rejects_a_non_study():
     with pytest.raises(ResponseFormatError):
-        ctgov.parse_study({"error": "nope"})
+        parse_study({"error": "nope"})
     with pytest.raises(ResponseFormatError):
-        ctgov.parse_search_page({"items": []})
+        parse_search_page({"items": []})
 
 
 def test_paging_follows_tokens_to_the_end_and_checks_total(httpserver):
     serve_two_pages(httpserver)
-    result = client(httpserver).search(ctgov.StudyQuery("x", "y"))
+    result = client(httpserver).search(StudyQuery("x", "y"))
     assert result.total_count == 10 and len(result.studies) == 10
-    ids = [ctgov.study_nct_id(s) for s in result.studies]
+    ids = [study_nct_id(s) for s in result.studies]
     assert ids == sorted(ids)
     first, second = (req for req, _ in httpserver.log)
     assert (
@@ -108,12 +113,12 @@ def test_genuine_total_mismatch_is_incomplete(httpserver):
     _, p2 = two_pages()
     serve_two_pages(httpserver, p1, p2)
     with pytest.raises(IncompleteResultError, match="totalCount was 21"):
-        client(httpserver).search(ctgov.StudyQuery("x", "y"))
+        client(httpserver).search(StudyQuery("x", "y"))
 
 
 def test_empty_result(httpserver):
     httpserver.expect_request("/api/v2/studies").respond_with_json({"studies": [], "totalCount": 0})
-    result = client(httpserver).search(ctgov.StudyQuery("x", "y"))
+    result = client(httpserver).search(StudyQuery("x", "y"))
     assert result.studies == [] and result.total_count == 0
 
 
@@ -122,7 +127,7 @@ def test_repeated_token_is_an_error(httpserver):
     p2 = {**p2, "nextPageToken": PAGE1_TOKEN}
     serve_two_pages(httpserver, p1, p2)
     with pytest.raises(IncompleteResultError):
-        client(httpserver).search(ctgov.StudyQuery("x", "y"))
+        client(httpserver).search(StudyQuery("x", "y"))
 
 
 def test_alias_is_followed_through_301(httpserver):
@@ -151,9 +156,9 @@ def test_version(httpserver):
 
 # ---- refresh: snapshots written only from a complete fetch --------------------------------------------
 def _refresh(httpserver, tmp_path, **kw):
-    cfg = fetch_cfg(tmp_path, httpserver.url_for(""))
+    cfg = settings(fetch_cfg(tmp_path, httpserver.url_for("")))
     t = transport(httpserver.url_for("/api/v2"), Sleeps(), max_retries=1)
-    return refresh_ctgov("fbss", FBSS, cfg, transport=t, **kw), tmp_path / "snapshots"
+    return refresh_ctgov(cfg, "fbss", transport=t, **kw), tmp_path / "snapshots"
 
 
 def test_refresh_writes_then_leaves_unchanged_snapshot_alone(httpserver, tmp_path):
@@ -211,7 +216,7 @@ def test_failed_refresh_keeps_the_last_good_snapshot(httpserver, tmp_path, failu
 
 
 def test_offline_mode_never_opens_a_connection(tmp_path):
-    cfg = fetch_cfg(tmp_path, "http://127.0.0.1:9", mode="offline")
-    report = refresh_ctgov("fbss", FBSS, cfg)  # port 9: would fail if anything connected
+    cfg = settings(fetch_cfg(tmp_path, "http://127.0.0.1:9", mode="offline"))
+    report = refresh_ctgov(cfg, "fbss")  # port 9: would fail if anything connected
     assert report.status == "offline" and report.n_records is None
     assert not (tmp_path / "snapshots").exists()

@@ -49,21 +49,37 @@ def serve_apis(httpserver) -> str:
     httpserver.expect_request("/eutils/efetch.fcgi").respond_with_data(
         text("pubmed-efetch-PMID22663011.xml"), content_type="text/xml"
     )
-    # command-line config: strings only (snakemake passes nested --config values through as text)
-    return json.dumps(
-        {
-            "mode": "live",
-            "ctgov_base_url": httpserver.url_for("/api/v2"),
-            "eutils_base_url": httpserver.url_for("/eutils"),
-        }
-    )
+    return live_fetch(httpserver)
+
+
+def live_fetch(httpserver) -> dict:
+    """The `fetch:` settings of a live run against the local server, with the fastest rates the schema
+    allows and no real backoff (a config file, not --config: nested --config values arrive as strings)."""
+    return {
+        "mode": "live",
+        "ctgov_base_url": httpserver.url_for("/api/v2"),
+        "eutils_base_url": httpserver.url_for("/eutils"),
+        "ctgov_requests_per_second": 10,
+        "eutils_requests_per_second": 3,
+        "backoff_seconds": 0.01,
+        "max_retries": 1,
+    }
+
+
+def live_configfile(cwd: Path, httpserver) -> str:
+    path = cwd / "live.yaml"
+    path.write_text(json.dumps({"fetch": serve_apis(httpserver)}))  # JSON is YAML
+    return str(path)
 
 
 def workdir(tmp_path: Path) -> Path:
+    """The fetch stage with what it reads: the normalized (validated) curated tables."""
     shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(ROOT / "data" / "evidence", tmp_path / "data" / "evidence")
     (tmp_path / "Snakefile").write_text(
         'configfile: "config/config.yaml"\n'
         f'include: "{ROOT}/workflow/rules/common.smk"\n'
+        f'include: "{ROOT}/workflow/rules/normalize.smk"\n'
         f'include: "{ROOT}/workflow/rules/fetch.smk"\n'
         "rule all:\n    input: fetch_outputs()\n"
     )
@@ -83,8 +99,8 @@ def test_offline_then_live_refresh(httpserver, tmp_path):
     prisma = (cwd / "results/screening/prisma.csv").read_text()
     assert "no registry snapshot yet" in prisma
 
-    live = serve_apis(httpserver)
-    snakemake(cwd, "refresh_snapshots", "--config", f"fetch={live}")
+    live = live_configfile(cwd, httpserver)
+    snakemake(cwd, "refresh_snapshots", "--configfile", live)
     snap = cwd / "data/snapshots/ctgov/fbss.json"
     assert len(json.loads(snap.read_text())["records"]) == 10
     snakemake(cwd)
@@ -92,7 +108,7 @@ def test_offline_then_live_refresh(httpserver, tmp_path):
     assert "NCT02710084" in queue and "22663011" in queue
 
     mtimes = {p: p.stat().st_mtime_ns for p in (cwd / "results/screening").glob("*.csv")}
-    snakemake(cwd, "refresh_snapshots", "--config", f"fetch={live}")  # same content served again
+    snakemake(cwd, "refresh_snapshots", "--configfile", live)  # same content served again
     out = snakemake(cwd, "--dry-run")
     assert "Nothing to be done" in out
     assert {p: p.stat().st_mtime_ns for p in mtimes} == mtimes
@@ -105,12 +121,11 @@ def test_live_refresh_updates_the_report(httpserver, tmp_path):
     shutil.copytree(ROOT / "data" / "evidence", tmp_path / "data" / "evidence")
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     config["models"]["sampler"].update(chains=4, draws=300, tune=300)
-    config["fetch"].update(backoff_seconds=0.01, max_retries=1)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    live = serve_apis(httpserver)
+    live = live_configfile(tmp_path, httpserver)
     real = [*SNAKEMAKE, str(ROOT / "Snakefile")]
-    # targets first: --configfile and --config take several values each
-    for args in (["refresh_snapshots", "--configfile", "config.yaml", "--config", f"fetch={live}"],
+    # targets first: --configfile takes several values (later files win, merged key by key)
+    for args in (["refresh_snapshots", "--configfile", "config.yaml", live],
                  ["--configfile", "config.yaml"]):  # fmt: skip
         done = subprocess.run([*real, *args], cwd=tmp_path, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-4000:]

@@ -14,15 +14,15 @@ import pytest
 from living_helpers import Sleeps, text, transport
 from werkzeug import Response
 
-from neuromod_evidence.http import (
+from neuromod_evidence.living.errors import (
     FetchTimeout,
     RateLimitedError,
-    RateLimiter,
     ResponseFormatError,
     ServerError,
     TransportError,
-    redact,
 )
+from neuromod_evidence.living.pacing import RateLimiter
+from neuromod_evidence.living.secrets import redact
 
 
 def test_json_ok_and_user_agent(httpserver):

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
-from living_helpers import FBSS, Sleeps, fetch_cfg, load_json, snapshot_state, text, transport
+from living_helpers import FBSS, Sleeps, fetch_cfg, load_json, settings, snapshot_state, text, transport
 from werkzeug import Response
 
-from neuromod_evidence import pubmed
-from neuromod_evidence.http import ApiError, IncompleteResultError, RateLimitedError, ResponseFormatError
-from neuromod_evidence.refresh import refresh_pubmed
-from neuromod_evidence.snapshots import read_snapshot
+from neuromod_evidence.living.errors import (
+    ApiError,
+    IncompleteResultError,
+    RateLimitedError,
+    ResponseFormatError,
+)
+from neuromod_evidence.living.pubmed import client as pubmed_client
+from neuromod_evidence.living.pubmed import parse as pubmed
+from neuromod_evidence.living.pubmed import query as pubmed_query
+from neuromod_evidence.living.refresh import refresh_pubmed
+from neuromod_evidence.living.snapshots import read_snapshot
 
 EFETCH = text("pubmed-efetch-PMID22663011.xml")  # genuine
 
@@ -54,14 +62,16 @@ def test_esearch_error_and_wrong_documents():
 
 
 def test_rct_query_from_indication():
-    q = pubmed.build_rct_query(FBSS, {"intervention_terms": ["spinal cord stimulation"]})
+    q = pubmed_query.build_rct_query(
+        FBSS, replace(settings().fetch, intervention_terms=("spinal cord stimulation",))
+    )
     assert '"failed back surgery syndrome"[tiab]' in q and '"Failed Back Surgery Syndrome"[mh]' in q
     assert '"spinal cord stimulation"[tiab]' in q and q.endswith("randomized controlled trial[pt]")
-    assert pubmed.build_registry_id_query(["NCT2", "NCT1"]) == "NCT1[si] OR NCT2[si]"
+    assert pubmed_query.build_registry_id_query(["NCT2", "NCT1"]) == "NCT1[si] OR NCT2[si]"
 
 
 def client(httpserver, **kw):
-    return pubmed.PubmedClient(
+    return pubmed_client.PubmedClient(
         transport(httpserver.url_for("/eutils"), **kw), tool="t", email="e@x.org", page_size=2
     )
 
@@ -108,9 +118,11 @@ def serve_pubmed(httpserver, efetch=EFETCH):
 
 
 def _refresh(httpserver, tmp_path):
-    cfg = fetch_cfg(tmp_path, httpserver.url_for(""))
-    t = transport(httpserver.url_for("/eutils"), Sleeps(), max_retries=1, api_key_env=pubmed.API_KEY_ENV)
-    return refresh_pubmed("fbss", FBSS, cfg, nct_ids=["NCT01245062"], transport=t)
+    cfg = settings(fetch_cfg(tmp_path, httpserver.url_for("")))
+    t = transport(
+        httpserver.url_for("/eutils"), Sleeps(), max_retries=1, api_key_env=pubmed_client.API_KEY_ENV
+    )
+    return refresh_pubmed(cfg, "fbss", nct_ids=["NCT01245062"], transport=t)
 
 
 def test_refresh_pubmed_and_key_never_stored(httpserver, tmp_path, monkeypatch):

@@ -9,8 +9,8 @@ import os
 
 import pytest
 
-from neuromod_evidence import snapshots
-from neuromod_evidence.snapshots import SnapshotError, SnapshotStore, atomic_write_bytes, read_snapshot
+from neuromod_evidence.living import snapshots
+from neuromod_evidence.living.snapshots import SnapshotError, SnapshotStore, atomic_write_bytes, read_snapshot
 
 
 class Clock:

@@ -40,7 +40,7 @@ def test_all_double_zero_is_not_estimable(tmp_path, measure):
     s = r.summary
     assert not r.estimable and s["converged"] is False and s["model"] == "not estimable"
     assert "NOT ESTIMABLE" in s["notes"] and s["k"] == 2
-    assert s.get("estimate") is None and s.get("p_benefit") is None  # the prior is not published
+    assert np.isnan(s["estimate"]) and s.get("p_benefit") is None  # the prior is not published
     write_analysis(r, tmp_path)
     js = json.loads((tmp_path / "summary.json").read_text())
     assert js["converged"] is False and js["estimate"] is None and js["model"] == "not estimable"

@@ -5,7 +5,7 @@ import math
 import pytest
 from scipy import stats
 
-from neuromod_evidence import conversions as cv
+from neuromod_evidence.normalize import conversions as cv
 
 
 def test_luo_mean_and_wan_sd_from_min_median_max_match_metablue_example():

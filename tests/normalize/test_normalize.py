@@ -7,19 +7,28 @@ import math
 import pandas as pd
 import pytest
 
-from neuromod_evidence import conversions as cv
-from neuromod_evidence.config import load_config, validate_config
 from neuromod_evidence.evidence import load_evidence
+from neuromod_evidence.normalize import conversions as cv
 from neuromod_evidence.normalize import normalize, write_normalized
-from tests.evidence_factory import arm, contrast, knee_config, knee_evidence, outcome, trial, write_indication
+from neuromod_evidence.settings import Settings
+from tests.evidence_factory import (
+    DEFAULT_CONFIG_PATH,
+    arm,
+    contrast,
+    knee_config,
+    knee_evidence,
+    outcome,
+    trial,
+    write_indication,
+)
 
 PAIN_M6 = "knee_pns__pain_intensity__pns_vs_sham__m6"
 RESP_M6 = "knee_pns__responder_50__pns_vs_sham__m6"
 
 
 def run(root, config=None):
-    config = validate_config(config or knee_config(root))
-    return normalize(load_evidence(root, config), config)
+    settings = Settings.from_config(config or knee_config(root))
+    return normalize(load_evidence(settings, root), settings)
 
 
 def one(result, aid, trial_id):
@@ -213,8 +222,8 @@ def _accounted(result) -> tuple[set, set]:
 
 
 def test_every_bundled_row_is_used_or_listed_with_a_reason():
-    config = load_config()
-    evidence = load_evidence(config["evidence_dir"], config)
+    config = Settings.load(DEFAULT_CONFIG_PATH)
+    evidence = load_evidence(config)
     result = normalize(evidence, config)
     used, excluded = _accounted(result)
     every = set(evidence.outcomes["row_id"]) | set(evidence.contrasts["row_id"])
@@ -224,8 +233,8 @@ def test_every_bundled_row_is_used_or_listed_with_a_reason():
 
 
 def test_bundled_data_give_an_analysable_contrast_per_indication():
-    config = load_config()
-    result = normalize(load_evidence(config["evidence_dir"], config), config)
+    config = Settings.load(DEFAULT_CONFIG_PATH)
+    result = normalize(load_evidence(config), config)
     analysable = result.contrasts[result.contrasts["outcome"].isin(["pain_intensity", "responder_50"])]
     assert set(analysable["indication"]) == {"fbss", "crps", "pdn"}
     assert analysable["se"].gt(0).all() and analysable["estimate"].notna().all()

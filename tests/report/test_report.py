@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from neuromod_evidence.report_text import plain_language
 
 from neuromod_evidence.config import load_config
 from neuromod_evidence.report import render_report
-from neuromod_evidence.report_text import plain_language
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "report"

@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 from living_helpers import GENUINE_STUDIES, genuine_study, synthetic_study
 
-from neuromod_evidence.config import load_config
-from neuromod_evidence.registry_results import (
-    OUTCOME_COLUMNS,
-    command_rows,
+from neuromod_evidence.living.ctgov.results import (
     dispersion_kind,
     parse_number,
     read_measurements,
-    study_rows,
     timepoints_in,
 )
+from neuromod_evidence.screening.registry import command_rows, study_rows
+from neuromod_evidence.screening.vocabulary import Vocabulary
+from neuromod_evidence.settings import Settings
+from neuromod_evidence.tables import REGISTRY_OUTCOMES
 
-CONFIG = load_config()
-VOCAB = list(CONFIG["outcomes"])
-KINDS = {k: v["kind"] for k, v in CONFIG["outcomes"].items()}
+ROOT = Path(__file__).resolve().parents[2]
+VOCAB = Vocabulary.from_settings(Settings.load(ROOT / "config" / "config.yaml"))
+OUTCOME_COLUMNS = [c for c in REGISTRY_OUTCOMES.columns if c != "indication"]
 
 
 @pytest.mark.parametrize(
@@ -86,26 +87,26 @@ def test_genuine_records_never_break_and_nothing_is_guessed(nct):
         for c in o.get("classes", []) for m in c["categories"]
     )  # fmt: skip
     assert len(cells) == n_cells
-    rows, unmapped = study_rows(study, VOCAB, KINDS)
+    rows, unmapped = study_rows(study, VOCAB)
     assert rows == []  # no dermatology/cystic fibrosis/chewing outcome is a pain outcome
     assert len(unmapped) == n_cells and all(u["reason"] for u in unmapped)
 
 
 def test_genuine_quirks_are_read():
-    cmd = command_rows(genuine_study("NCT02210780"), VOCAB, KINDS)
+    cmd = command_rows(genuine_study("NCT02210780"), VOCAB)
     pct = next(r for r in cmd if r["unit"] == "Percentage of participants")
     assert pct["statistic"] == "percent" and pct["derived_events"] == str(round(83.7 * 92 / 100))
     ls = next(r for r in cmd if r["statistic"] == "ls_mean")
     assert ls["dispersion_type"] == "Standard Error" and ls["timepoint_months"] == "3.68"
-    six = command_rows(genuine_study("NCT05594173"), VOCAB, KINDS)
+    six = command_rows(genuine_study("NCT05594173"), VOCAB)
     assert len({r["group_id"] for r in six}) == 6  # six outcome groups, one flow group: read as posted
-    cf = command_rows(genuine_study("NCT00763412"), VOCAB, KINDS)
+    cf = command_rows(genuine_study("NCT00763412"), VOCAB)
     assert {r["class_title"] for r in cf} >= {"fasting glucose", "2 hour glucose"}
     assert all(r["timepoint_months"] in ("24", "0") for r in cf)
 
 
 def synthetic_rows():
-    rows, unmapped = study_rows(synthetic_study(), VOCAB, KINDS, trial_id="synth_trial")
+    rows, unmapped = study_rows(synthetic_study(), VOCAB, trial_id="synth_trial")
     return {(r["outcome"], r["arm_id"], r["timepoint_months"]): r for r in rows}, unmapped
 
 
@@ -152,7 +153,7 @@ def test_class_level_denominators_and_unknown_scale():
     om["unitOfMeasure"] = "units on a scale"
     om["description"] = "Pain intensity."
     om["classes"][0]["denoms"] = [{"units": "Participants", "counts": [{"groupId": "OG000", "value": "47"}]}]
-    cmd = [r for r in command_rows(study, VOCAB, KINDS) if r["outcome_title"] == om["title"]]
+    cmd = [r for r in command_rows(study, VOCAB) if r["outcome_title"] == om["title"]]
     assert cmd[0]["denominator"] == "47" and cmd[1]["denominator"] == ""
     assert all("VAS range not stated" in r["reason"] for r in cmd)
 
@@ -175,5 +176,5 @@ def test_class_level_denominators_and_unknown_scale():
 def test_odd_records_never_crash(mutate):
     study = copy.deepcopy(synthetic_study())
     mutate(study)
-    command_rows(study, VOCAB, KINDS)
-    study_rows(study, VOCAB, KINDS)
+    command_rows(study, VOCAB)
+    study_rows(study, VOCAB)

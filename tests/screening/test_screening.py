@@ -6,45 +6,61 @@ import copy
 
 import pandas as pd
 import pytest
-from living_helpers import FBSS, genuine_study, synthetic_study, text, two_pages
+from living_helpers import genuine_study, settings, synthetic_study, text, two_pages
 
-from neuromod_evidence import pubmed
-from neuromod_evidence.config import load_config
-from neuromod_evidence.screening import (
-    CROSSCHECK_COLUMNS,
-    PRISMA_COLUMNS,
-    QUEUE_COLUMNS,
-    build_screening_to_files,
-    extract_registry_results_to_files,
-    match_arms,
+from neuromod_evidence.living.pubmed import parse as pubmed
+from neuromod_evidence.living.snapshots import SnapshotStore
+from neuromod_evidence.screening.build import build_screening, extract_registry_results
+from neuromod_evidence.screening.crosscheck import match_arms
+from neuromod_evidence.screening.curated import NormalizedPaths
+from neuromod_evidence.tables import (
+    CROSSCHECK,
+    NORMALIZED_ARMS,
+    NORMALIZED_OUTCOMES,
+    NORMALIZED_TRIALS,
+    PRISMA,
+    QUEUE,
+    empty_frame,
+    write_table,
 )
-from neuromod_evidence.snapshots import SnapshotStore
 
-CONFIG = load_config()
 EFETCH = text("pubmed-efetch-PMID22663011.xml")
+QUEUE_COLUMNS, PRISMA_COLUMNS, CROSSCHECK_COLUMNS = (
+    list(QUEUE.columns),
+    list(PRISMA.columns),
+    list(CROSSCHECK.columns),
+)
+
+
+def write_normalized(folder, trials=(), arms=(), outcomes=()):
+    """Normalized tables (the validated curated evidence) holding the given rows, other columns empty."""
+    for table, rows in (
+        (NORMALIZED_TRIALS, trials),
+        (NORMALIZED_ARMS, arms),
+        (NORMALIZED_OUTCOMES, outcomes),
+    ):
+        frame = pd.DataFrame(list(rows)).reindex(columns=list(table.columns)) if rows else empty_frame(table)
+        write_table(table, frame, folder / f"{table.name}.csv")
+    return folder
 
 
 def write_curated(root):
     """One made-up curated trial whose registry record is the synthetic NCT99999901."""
-    folder = root / "evidence" / "fbss"
-    folder.mkdir(parents=True)
-    pd.DataFrame(
-        [dict(trial_id="synth_trial", registry_ids="NCT99999901", pmids="39999901", indication="fbss")]
-    ).to_csv(folder / "trials.csv", index=False)
-    pd.DataFrame([
+    trials = [dict(trial_id="synth_trial", registry_ids="NCT99999901", pmids="39999901", indication="fbss")]
+    arms = [
         dict(trial_id="synth_trial", arm_id="scs", label="SCS plus CMM", **{"class": "scs_tonic"}),
         dict(trial_id="synth_trial", arm_id="cmm", label="Conventional medical management", **{"class": "cmm"}),
-    ]).to_csv(folder / "arms.csv", index=False)  # fmt: skip
+    ]  # fmt: skip
     base = dict(trial_id="synth_trial", outcome="pain_intensity", site="leg", value_type="final",
                 timepoint_months="6")  # fmt: skip
-    pd.DataFrame([
+    outcomes = [
         dict(base, row_id="r1", arm_id="scs", scale="vas_cm", mean="3.25", sd="2.01", n="50"),  # agrees (cm vs mm)
         dict(base, row_id="r2", arm_id="cmm", scale="vas_mm", mean="66", sd="18.4", n="50"),  # mean differs
         dict(base, row_id="r3", arm_id="cmm", scale="vas_mm", timepoint_months="24", mean="60"),  # not posted
         dict(row_id="r4", trial_id="synth_trial", arm_id="scs", outcome="responder_50", timepoint_months="6",
              scale="proportion", percent="48", total="50"),  # fmt: skip
-    ]).to_csv(folder / "outcomes.csv", index=False)  # fmt: skip
-    return root / "evidence"
+    ]  # fmt: skip
+    return write_normalized(root / "normalized", trials, arms, outcomes)
 
 
 def write_snapshots(root):
@@ -74,14 +90,15 @@ def write_snapshots(root):
     return root / "snapshots"
 
 
-def build(tmp_path, evidence, snaps, decisions=None):
+def build(tmp_path, normalized, snaps, decisions=None):
     out = tmp_path / "results" / "screening"
-    indications = {"fbss": FBSS}
-    extract_registry_results_to_files(snaps, indications, evidence, CONFIG["outcomes"],
-                                      out / "registry_outcomes.csv", out / "registry_unmapped.csv")  # fmt: skip
-    build_screening_to_files(indications, {"intervention_terms": ["spinal cord stimulation", "oxytocin"]},
-                             CONFIG["scales"], snaps, evidence, out / "registry_outcomes.csv", out / "queue.csv",
-                             out / "prisma.csv", out / "crosscheck.csv", decisions)  # fmt: skip
+    fetch = {"snapshot_dir": str(snaps), "intervention_terms": ["spinal cord stimulation", "oxytocin"],
+             "decisions_file": str(decisions or tmp_path / "no-decisions.csv")}  # fmt: skip
+    cfg = settings(fetch)
+    extract_registry_results(cfg, normalized / "trials.csv", out / "registry_outcomes.csv",
+                             out / "registry_unmapped.csv")  # fmt: skip
+    build_screening(cfg, NormalizedPaths.in_folder(normalized), out / "registry_outcomes.csv", out / "queue.csv",
+                    out / "prisma.csv", out / "crosscheck.csv")  # fmt: skip
     read = lambda name: pd.read_csv(out / f"{name}.csv", dtype=str, keep_default_na=False)  # noqa: E731
     return read("queue"), read("prisma"), read("crosscheck"), read("registry_outcomes")
 
@@ -138,7 +155,8 @@ def test_reviewer_decisions(tmp_path):
 
 
 def test_no_snapshot_gives_empty_tables_that_say_so(tmp_path):
-    queue, prisma, cross, reg = build(tmp_path, tmp_path / "no-evidence", tmp_path / "no-snapshots")
+    normalized = write_normalized(tmp_path / "normalized")  # no curated trial at all
+    queue, prisma, cross, reg = build(tmp_path, normalized, tmp_path / "no-snapshots")
     assert queue.empty and cross.empty and reg.empty
     assert list(queue.columns) == QUEUE_COLUMNS
     p = prisma.iloc[0]

@@ -1,16 +1,32 @@
-# Shared helpers: configuration validation and the list of final outputs.
+# Shared helpers: configuration validation, the narrow per-stage config, and the list of final outputs.
 
-import os
 from pathlib import Path
 
 from snakemake.utils import validate
 
-from neuromod_evidence.config import validate_config
+from neuromod_evidence.settings import Settings, config_sections
 
 validate(config, "../schemas/config.schema.yaml")
-config.update(validate_config(config, source="config"))
-
+SETTINGS = Settings.from_config(config)  # the cross-reference checks a JSON schema cannot express
+INDICATIONS = list(SETTINGS.indications)
 NORMALIZED_TABLES = ["trials", "arms", "outcomes", "contrasts", "issues"]
+
+
+wildcard_constraints:
+    indication="|".join(INDICATIONS),
+
+
+def stage_config(*sections):
+    """What a rule passes as `params: config=`: the core sections plus the named ones (its script builds
+    its Settings from them). A rule re-runs when these change, not when an unrelated section does."""
+    return config_sections(config, *sections)
+
+
+def fit_config(wildcards):
+    """The fit job of one indication depends on that indication's configuration only."""
+    sections = stage_config("models", "seed")
+    sections["indications"] = {wildcards.indication: config["indications"][wildcards.indication]}
+    return sections
 
 
 def evidence_files():
@@ -18,8 +34,19 @@ def evidence_files():
     root = Path(config["evidence_dir"])
     return [
         str(root / indication / f"{table}.csv")
-        for indication in config["indications"]
+        for indication in INDICATIONS
         for table in ("trials", "arms", "outcomes", "contrasts")
+    ]
+
+
+def final_outputs():
+    """Everything `snakemake` builds by default: normalized tables, fits, report, screening tables."""
+    return [
+        *expand("results/normalized/{table}.csv", table=NORMALIZED_TABLES),
+        "results/fit/summary.csv",
+        "results/report/index.html",
+        *(f"results/report/{iid}.html" for iid in INDICATIONS),
+        *fetch_outputs(),
     ]
 
 
@@ -28,7 +55,7 @@ def report_screening_inputs(wildcards):
     found = {}
     for name in ("prisma", "queue"):
         path = f"results/screening/{name}.csv"
-        if os.path.exists(path) or any(r.is_producer(path) for r in workflow.rules):
+        if Path(path).exists() or any(r.is_producer(path) for r in workflow.rules):
             found[name] = path
     return found
 
@@ -39,21 +66,9 @@ def report_indication_pages():
         iid: report(
             f"results/report/{iid}.html",
             caption="../report/indication.rst",
-            category=ind.get("label", iid),
+            category=ind.label,
             subcategory="Report page",
             labels={"indication": iid, "page": f"{iid}.html"},
         )
-        for iid, ind in config["indications"].items()
+        for iid, ind in SETTINGS.indications.items()
     }
-
-
-def final_outputs():
-    """Everything `snakemake` builds by default: normalized tables, fits, report, screening tables."""
-    return [
-        *expand("results/normalized/{table}.csv", table=NORMALIZED_TABLES),
-        "results/fit/summary.csv",
-        "results/fit/analyses.done",
-        "results/report/index.html",
-        *(f"results/report/{iid}.html" for iid in config["indications"]),
-        *fetch_outputs(),
-    ]

@@ -9,12 +9,19 @@
 #     snakemake -c1                                                    # rebuild only what changed
 # In offline mode (the default) no rule opens a connection; with no snapshot the tables are empty and
 # results/screening/prisma.csv says why.
+#
+# Every rule reads the curated evidence only through the validated, normalized tables
+# (results/normalized/*.csv), so it runs after validation: a malformed curated file stops the run at
+# validation and the previous screening tables stay. Package functions: living.refresh.fetch_to_report,
+# screening.build.extract_registry_results, screening.build.build_screening.
 
 
 include: "fetch_helpers.smk"
 
 
 rule fetch_ctgov_studies:
+    input:
+        trials="results/normalized/trials.csv",
     output:
         temp("results/screening/fetch/ctgov_{indication}.json"),
     log:
@@ -23,9 +30,7 @@ rule fetch_ctgov_studies:
     conda:
         "../../environment.yml"
     params:
-        indication=indication_config,
-        fetch=FETCH,
-        evidence_dir=config["evidence_dir"],
+        config=stage_config("fetch"),
     script:
         "../../scripts/fetch_ctgov.py"
 
@@ -33,7 +38,8 @@ rule fetch_ctgov_studies:
 rule fetch_pubmed_records:
     input:
         # the registry refresh first: its NCT ids are searched in PubMed as [si]
-        "results/screening/fetch/ctgov_{indication}.json",
+        ctgov="results/screening/fetch/ctgov_{indication}.json",
+        trials="results/normalized/trials.csv",
     output:
         temp("results/screening/fetch/pubmed_{indication}.json"),
     log:
@@ -42,10 +48,7 @@ rule fetch_pubmed_records:
     conda:
         "../../environment.yml"
     params:
-        indication=indication_config,
-        fetch=FETCH,
-        evidence_dir=config["evidence_dir"],
-        ctgov_snapshot=ctgov_snapshot_of,
+        config=stage_config("fetch"),
     script:
         "../../scripts/fetch_pubmed.py"
 
@@ -58,13 +61,17 @@ rule refresh_snapshots:
             source=["ctgov", "pubmed"],
             indication=config["indications"],
         ),
+    log:
+        "logs/refresh_snapshots.log",
     localrule: True
+    shell:
+        "echo 'snapshots refreshed: {input}' > {log}"
 
 
 rule extract_registry_results:
     input:
         snapshots=existing_ctgov_snapshots,
-        curated=curated_tables,
+        trials="results/normalized/trials.csv",
     output:
         rows="results/screening/registry_outcomes.csv",
         unmapped="results/screening/registry_unmapped.csv",
@@ -73,10 +80,7 @@ rule extract_registry_results:
     conda:
         "../../environment.yml"
     params:
-        snapshot_dir=SNAPSHOT_DIR,
-        indications=list(config["indications"]),
-        evidence_dir=config["evidence_dir"],
-        outcomes=config["outcomes"],
+        config=screening_config(),
     script:
         "../../scripts/screen_registry_results.py"
 
@@ -84,8 +88,10 @@ rule extract_registry_results:
 rule build_screening_queue:
     input:
         snapshots=existing_all_snapshots,
-        curated=curated_tables,
         decisions=decisions_file,
+        trials="results/normalized/trials.csv",
+        arms="results/normalized/arms.csv",
+        outcomes="results/normalized/outcomes.csv",
         registry_rows="results/screening/registry_outcomes.csv",
     output:
         queue="results/screening/queue.csv",
@@ -96,11 +102,6 @@ rule build_screening_queue:
     conda:
         "../../environment.yml"
     params:
-        indications=config["indications"],
-        fetch=search_settings(),
-        scales=config["scales"],
-        snapshot_dir=SNAPSHOT_DIR,
-        evidence_dir=config["evidence_dir"],
-        decisions=decisions_param,
+        config=screening_config(),
     script:
         "../../scripts/screen_queue.py"

@@ -5,10 +5,9 @@ from pathlib import Path
 FETCH = config["fetch"]
 SNAPSHOT_DIR = FETCH["snapshot_dir"]
 SCREENING_TABLES = ["queue", "prisma", "crosscheck"]
-
-
-wildcard_constraints:
-    indication="|".join(config["indications"]),
+# what the screening rules read of the fetch settings: not the mode, rates or URLs, so switching to a live
+# refresh (or changing a politeness rate) does not re-run them; a changed snapshot does, through its mtime
+SCREENING_FETCH_KEYS = ["snapshot_dir", "intervention_terms", "decisions_file"]
 
 
 def fetch_outputs():
@@ -19,12 +18,12 @@ def fetch_outputs():
     ]
 
 
-def indication_config(wildcards):
-    return config["indications"][wildcards.indication]
-
-
-def ctgov_snapshot_of(wildcards):
-    return f"{SNAPSHOT_DIR}/ctgov/{wildcards.indication}.json"
+def screening_config():
+    """The core config sections plus the part of `fetch:` the screening rules depend on."""
+    return {
+        **stage_config(),
+        "fetch": {k: FETCH[k] for k in SCREENING_FETCH_KEYS if k in FETCH},
+    }
 
 
 def existing_snapshots(source):
@@ -41,26 +40,6 @@ def existing_all_snapshots(wildcards):
     return existing_snapshots("ctgov") + existing_snapshots("pubmed")
 
 
-def curated_tables(wildcards):
-    root = Path(config["evidence_dir"])
-    paths = (
-        root / i / f"{t}.csv"
-        for i in config["indications"]
-        for t in ("trials", "arms", "outcomes")
-    )
-    return [str(p) for p in paths if p.exists()]
-
-
 def decisions_file(wildcards):
     path = FETCH.get("decisions_file")
     return [path] if path and Path(path).exists() else []
-
-
-def decisions_param(wildcards):
-    path = FETCH.get("decisions_file")
-    return path if path and Path(path).exists() else None
-
-
-def search_settings():
-    """The fetch settings downstream rules depend on (not the mode: switching it must not re-run them)."""
-    return {"intervention_terms": FETCH["intervention_terms"]}

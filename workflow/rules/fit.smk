@@ -1,24 +1,39 @@
-# Stage 3: Bayesian meta-analyses of every analysable contrast (src/neuromod_evidence/models,
-# docs/methods.md). One process fits all analyses: PyMC is imported once and the model compiled once.
-# rule all needs results/fit/summary.csv and results/fit/analyses.done (list them in common.smk).
+# Stage 3: Bayesian meta-analyses (src/neuromod_evidence/models/pipeline.py, docs/methods.md).
+# One job per indication: the jobs run in parallel (or on a cluster); each imports PyMC/nutpie once and
+# loads the model's density from numba's on-disk cache, so no job pays a compilation after the first run.
 
 
-rule fit_meta_analyses:
+rule fit_indication:
     input:
         contrasts="results/normalized/contrasts.csv",
     output:
-        summary="results/fit/summary.csv",
-        flag="results/fit/analyses.done",
+        summary="results/fit/{indication}/summary.csv",
+        analyses=directory("results/fit/{indication}/analyses"),
     log:
-        "logs/fit_meta_analyses.log",
+        "logs/fit_indication/{indication}.log",
     benchmark:
-        "benchmarks/fit_meta_analyses.tsv"
+        "benchmarks/fit_indication/{indication}.tsv"
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=30,
     conda:
         "../../environment.yml"
     params:
-        outcomes=config["outcomes"],
-        indications=config["indications"],
-        models=config["models"],
-        seed=config["seed"],
+        config=fit_config,
     script:
-        "../../scripts/fit_meta_analyses.py"
+        "../../scripts/fit_indication.py"
+
+
+rule collect_fit_summary:
+    input:
+        expand("results/fit/{indication}/summary.csv", indication=INDICATIONS),
+    output:
+        report("results/fit/summary.csv", caption="../report/fit.rst", category="Meta-analyses"),
+    log:
+        "logs/collect_fit_summary.log",
+    localrule: True
+    conda:
+        "../../environment.yml"
+    script:
+        "../../scripts/collect_fit_summary.py"

@@ -11,7 +11,6 @@ rule render_report:
         contrasts="results/normalized/contrasts.csv",
         issues="results/normalized/issues.csv",
         summary="results/fit/summary.csv",
-        fit_done="results/fit/analyses.done",
     output:
         **report_indication_pages(),
         index=report(
@@ -26,7 +25,7 @@ rule render_report:
     conda:
         "../../environment.yml"
     params:
-        config=config,
+        config=stage_config("models", "normalize", "seed", "evidence_dir"),
         previous_dir="results/report/.previous",
         forest_columns=[
             ["intervention_class", "Intervention"],

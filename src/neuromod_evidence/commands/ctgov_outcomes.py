@@ -43,34 +43,37 @@ def _studies(doc: Any) -> list[dict[str, Any]]:
     return []
 
 
-def _vocabulary(config_path: str | None) -> tuple[list[str], dict[str, str]]:
-    from neuromod_evidence.config import DEFAULT_CONFIG_PATH, ConfigError, load_config
+def _vocabulary(config_path: str | None):
+    """The outcome vocabulary of the given configuration (default: the project's config/config.yaml).
+
+    Without ``--config`` and without a readable default configuration (an installed package outside a
+    checkout) every cell is still printed, none mapped: the vocabulary comes only from a configuration.
+    """
+    from neuromod_evidence.config import DEFAULT_CONFIG_PATH, ConfigError
+    from neuromod_evidence.screening.vocabulary import Vocabulary
+    from neuromod_evidence.settings import Settings
 
     try:
-        config = load_config(config_path or DEFAULT_CONFIG_PATH)
+        return Vocabulary.from_settings(Settings.load(config_path or DEFAULT_CONFIG_PATH))
     except (ConfigError, OSError) as exc:
         if config_path:
             raise
-        print(f"warning: default config not readable ({exc}); using the built-in vocabulary", file=sys.stderr)
-        from neuromod_evidence.registry_results import BINARY_OUTCOMES
-
-        names = [
-            "pain_intensity",
-            "responder_50",
-            "disability_odi",
-            "qol_eq5d",
-            "opioid_use",
-            "device_complications",
-        ]
-        return names, {n: "binary" if n in BINARY_OUTCOMES else "continuous" for n in names}
-    outcomes = config["outcomes"]
-    return list(outcomes), {k: v["kind"] for k, v in outcomes.items()}
+        print(
+            f"warning: default config not readable ({exc}); no outcome is mapped (pass --config)",
+            file=sys.stderr,
+        )
+        return Vocabulary(outcomes={}, scales={})
 
 
 def run(args: argparse.Namespace) -> int:
-    from neuromod_evidence.registry_results import COMMAND_COLUMNS, command_rows
+    from neuromod_evidence.config import ConfigError
+    from neuromod_evidence.screening.registry import COMMAND_COLUMNS, command_rows
 
-    vocabulary, kinds = _vocabulary(args.config)
+    try:
+        vocab = _vocabulary(args.config)
+    except (ConfigError, OSError) as exc:
+        print(f"cannot read the configuration: {exc}", file=sys.stderr)
+        return 2
     writer = csv.DictWriter(sys.stdout, fieldnames=COMMAND_COLUMNS, lineterminator="\n")
     writer.writeheader()
     status = 0
@@ -88,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             status = 2
             continue
         for study in studies:
-            rows = command_rows(study, vocabulary, kinds)
+            rows = command_rows(study, vocab)
             if not rows:
                 nct = study.get("protocolSection", {}).get("identificationModule", {}).get("nctId", "?")
                 print(f"{path}: {nct} has no posted outcome measures", file=sys.stderr)

@@ -19,22 +19,56 @@ from .checks import cross_check
 from .model import FILE_COL, LINE_COL, Evidence, EvidenceError, Problem
 
 TABLE_FILES = ("trials", "arms", "outcomes", "contrasts")
+# Curated tables are small (the largest holds a few hundred rows). Beyond these limits a file is almost
+# certainly the wrong one, and validating it would take minutes and gigabytes: it is refused at once.
+MAX_FILE_BYTES = 5_000_000
+MAX_ROWS = 20_000
+MAX_PROBLEMS = 200  # reported in full; the rest are counted
 
 
 def read_table(path: Path, table: str) -> pd.DataFrame:
     """Read a curated CSV as text, so that a non-numeric cell is reported by validation, not by pandas."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise EvidenceError([Problem(str(path), None, "(file)", f"{size:,} bytes: larger than the limit of "
+                                     f"{MAX_FILE_BYTES:,} bytes for a curated table (is this the right file?)")])  # fmt: skip
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise EvidenceError([Problem(str(path), None, "(file)", f"not UTF-8 text: {exc}")]) from exc
+    except pd.errors.EmptyDataError:
+        header = ",".join(schemas.column_order(table))
+        raise EvidenceError([Problem(str(path), None, "(file)", f"empty file: the {table} table needs at least "
+                                     f"its header row ({header})")]) from None  # fmt: skip
     except pd.errors.ParserError as exc:
         raise EvidenceError([Problem(str(path), None, "(file)", f"not a readable CSV: {exc}")]) from exc
+    if len(df) > MAX_ROWS:
+        raise EvidenceError([Problem(str(path), None, "(file)", f"{len(df):,} rows: more than the limit of "
+                                     f"{MAX_ROWS:,} rows for a curated table (is this the right file?)")])  # fmt: skip
     df.columns = [c.strip() for c in df.columns]
     df = df.apply(lambda s: s.str.strip() if s.dtype == object or pd.api.types.is_string_dtype(s) else s)
     df = df.replace({"": None})
     df[FILE_COL] = str(path)
     df[LINE_COL] = range(2, len(df) + 2)
     return df
+
+
+def _non_finite_problems(df: pd.DataFrame, table: str, path: Path) -> list[Problem]:
+    """'inf', '1e309', 'NaN' in a numeric column: pandas would read them as numbers or as missing."""
+    problems = []
+    numeric = [c for c in df.columns if c in schemas.numeric_columns(table)]
+    for col in numeric:
+        for line, value in zip(df[LINE_COL], df[col], strict=True):
+            if not isinstance(value, str):  # an empty cell
+                continue
+            try:
+                number = float(value)
+            except ValueError:
+                continue  # reported by the schema as "not a number"
+            if not math.isfinite(number):
+                problems.append(Problem(str(path), int(line), col, f"'{value}' is not a finite number (leave the "
+                                        "cell empty when a value is not reported)"))  # fmt: skip
+    return problems
 
 
 def _schema_problems(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame | None, list[Problem]]:
@@ -139,18 +173,22 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
             except EvidenceError as exc:
                 problems.extend(exc.problems)
                 continue
-            validated, found = _schema_problems(raw, table, path)
+            found = _non_finite_problems(raw, table, path)
+            if not found:
+                validated, found = _schema_problems(raw, table, path)
+            else:
+                validated = None
             problems.extend(found)
             if validated is not None:
                 validated["indication_folder"] = indication
                 frames[table].append(validated)
     if problems:
-        raise EvidenceError(problems)
+        raise EvidenceError(_capped(problems))
     tables = {t: _concat(frames[t], schemas.TABLES[t]) for t in TABLE_FILES}
     evidence = Evidence(**tables, files=files)
     problems = cross_check(evidence, settings)
     if problems:
-        raise EvidenceError(problems)
+        raise EvidenceError(_capped(problems))
     return evidence
 
 
@@ -158,6 +196,14 @@ def _concat(frames: list[pd.DataFrame], schema: pa.DataFrameSchema) -> pd.DataFr
     if frames:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(columns=[*schema.columns, FILE_COL, LINE_COL, "indication_folder"])
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_PROBLEMS
+    return [*problems[:MAX_PROBLEMS], Problem("(evidence)", None, "(problems)", f"... and {rest:,} more problems "
+                                              f"(only the first {MAX_PROBLEMS} are listed)")]  # fmt: skip
 
 
 def evidence_counts(evidence: Evidence) -> str:

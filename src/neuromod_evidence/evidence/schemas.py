@@ -185,3 +185,10 @@ TABLES = {"trials": TRIALS, "arms": ARMS, "outcomes": OUTCOMES, "contrasts": CON
 def column_order(table: str) -> list[str]:
     """The documented column order of a curated table (used to write templates and normalized copies)."""
     return list(TABLES[table].columns)
+
+
+def numeric_columns(table: str) -> list[str]:
+    """The columns read as numbers (their text is checked for 'inf' and 'NaN' before coercion)."""
+    return [
+        name for name, col in TABLES[table].columns.items() if str(col.dtype).startswith(("float", "int"))
+    ]

@@ -8,14 +8,21 @@ good snapshot stays exactly as it was. In offline mode nothing here opens a conn
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neuromod_evidence.living import ctgov, pubmed
-from neuromod_evidence.living.http import FetchError, NotFoundError, Transport
-from neuromod_evidence.living.snapshots import SaveResult, SnapshotStore, read_snapshot
+from neuromod_evidence.settings import Settings
+
+from .ctgov.client import CtgovClient, ctgov_transport_settings
+from .ctgov.parse import study_nct_id
+from .ctgov.query import build_query
+from .errors import FetchError, NotFoundError
+from .http import Transport
+from .pubmed.client import PubmedClient, eutils_transport_settings
+from .pubmed.query import build_rct_query, build_registry_id_query
+from .snapshots import SaveResult, SnapshotStore, atomic_write_json, read_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -67,26 +74,26 @@ def _report(source: str, indication: str, result: SaveResult) -> RefreshReport:
 
 
 def refresh_ctgov(
+    settings: Settings,
     indication: str,
-    indication_cfg: Mapping[str, Any],
-    fetch_cfg: Mapping[str, Any],
     curated_nct_ids: Iterable[str] = (),
     transport: Transport | None = None,
 ) -> RefreshReport:
     """Search the registry for the indication, add the curated trials' own records, save one snapshot."""
-    store = SnapshotStore(fetch_cfg.get("snapshot_dir", "data/snapshots"))
-    if fetch_cfg.get("mode", "offline") != "live":
+    fetch = settings.fetch
+    store = SnapshotStore(fetch.snapshot_dir)
+    if fetch.mode != "live":
         return _offline(CTGOV, indication, store)
-    transport = transport or Transport(ctgov.transport_settings(fetch_cfg))
-    client = ctgov.CtgovClient(transport, page_size=int(fetch_cfg.get("page_size", 1000)))
-    query = ctgov.build_query(indication_cfg, fetch_cfg)
+    transport = transport or Transport(ctgov_transport_settings(fetch))
+    client = CtgovClient(transport, page_size=int(fetch.page_size))
+    query = build_query(settings.indications[indication], fetch)
     try:
         version = client.version()
         result = client.search(query)
         requests = list(result.requests)
         records: dict[str, dict[str, Any]] = {}
         for study in result.studies:
-            nct = ctgov.study_nct_id(study)
+            nct = study_nct_id(study)
             records[nct] = {"id": nct, "matched_by": ["search"], "requested_as": [], "study": study}
         not_found = []
         for requested in sorted({n.strip().upper() for n in curated_nct_ids if n and n.strip()}):
@@ -128,23 +135,19 @@ def refresh_ctgov(
 
 
 def refresh_pubmed(
+    settings: Settings,
     indication: str,
-    indication_cfg: Mapping[str, Any],
-    fetch_cfg: Mapping[str, Any],
     nct_ids: Iterable[str] = (),
     transport: Transport | None = None,
 ) -> RefreshReport:
     """RCT publications matching the indication, plus publications of the given NCT ids ([si])."""
-    store = SnapshotStore(fetch_cfg.get("snapshot_dir", "data/snapshots"))
-    if fetch_cfg.get("mode", "offline") != "live":
+    fetch = settings.fetch
+    store = SnapshotStore(fetch.snapshot_dir)
+    if fetch.mode != "live":
         return _offline(PUBMED, indication, store)
-    transport = transport or Transport(pubmed.transport_settings(fetch_cfg))
-    client = pubmed.PubmedClient(
-        transport,
-        tool=str(fetch_cfg.get("tool", "neuromod-evidence")),
-        email=str(fetch_cfg.get("email", "")),
-    )
-    term = pubmed.build_rct_query(indication_cfg, fetch_cfg)
+    transport = transport or Transport(eutils_transport_settings(fetch))
+    client = PubmedClient(transport, tool=fetch.tool, email=fetch.email)
+    term = build_rct_query(settings.indications[indication], fetch)
     nct_ids = sorted({n.strip().upper() for n in nct_ids if n and n.strip()})
     try:
         found = client.esearch(term)
@@ -152,7 +155,7 @@ def refresh_pubmed(
         matched: dict[str, set[str]] = {pmid: {"query"} for pmid in found.ids}
         warnings = dict(found.warnings)
         for i in range(0, len(nct_ids), 40):
-            si = client.esearch(pubmed.build_registry_id_query(nct_ids[i : i + 40]))
+            si = client.esearch(build_registry_id_query(nct_ids[i : i + 40]))
             requests += si.requests
             for pmid in si.ids:
                 matched.setdefault(pmid, set()).add("registry_id")
@@ -183,27 +186,22 @@ def nct_ids_in_snapshot(path: str | Path) -> list[str]:
 
 
 def fetch_to_report(
-    source: str,
-    indication: str,
-    indication_cfg: Mapping[str, Any],
-    fetch_cfg: Mapping[str, Any],
-    evidence_dir: str | Path,
-    report_path: str | Path,
-    ctgov_snapshot: str | Path | None = None,
+    settings: Settings, source: str, indication: str, trials_csv: str | Path, report_path: str | Path
 ) -> RefreshReport:
     """What a fetch rule runs: refresh one snapshot (live) or report on it (offline); write a JSON report.
 
-    A failed live refresh raises (the rule fails and the last good snapshot stays in place).
+    The curated trials' registry ids come from the validated, normalized trials table (``trials_csv``);
+    PubMed is also searched for the NCT ids of the registry snapshot of the same indication. A failed
+    live refresh raises (the rule fails and the last good snapshot stays in place).
     """
-    from neuromod_evidence.screening.queue import curated_nct_ids  # local: screening imports pandas
-    from neuromod_evidence.living.snapshots import atomic_write_json
+    from neuromod_evidence.screening.curated import curated_nct_ids  # local: pandas is slow to import
 
-    curated = curated_nct_ids(evidence_dir, indication)
+    curated = curated_nct_ids(trials_csv, indication)
     if source == CTGOV:
-        report = refresh_ctgov(indication, indication_cfg, fetch_cfg, curated)
+        report = refresh_ctgov(settings, indication, curated)
     elif source == PUBMED:
-        registry = nct_ids_in_snapshot(ctgov_snapshot) if ctgov_snapshot else []
-        report = refresh_pubmed(indication, indication_cfg, fetch_cfg, sorted({*curated, *registry}))
+        registry = nct_ids_in_snapshot(snapshot_path(settings.fetch.snapshot_dir, CTGOV, indication))
+        report = refresh_pubmed(settings, indication, sorted({*curated, *registry}))
     else:
         raise ValueError(f"unknown source {source!r}")
     atomic_write_json(report_path, report.as_dict())

@@ -10,6 +10,8 @@ Rules kept here:
 - a snapshot is written only from a complete, checked document (callers build it in memory first);
 - every write goes to a temporary file in the same folder, is fsynced, then `os.replace`d over the
   target, so a reader sees the old file or the new one, never a mix; a crash leaves no partial file;
+  the file gets the permissions the process umask gives any new file (not the 0600 of a temp file), so a
+  shared or served checkout can read it;
 - identical content leaves the snapshot file alone (its mtime too), so Snakemake re-runs nothing
   downstream; only the sidecar `.meta.json` records that it was checked;
 - a failure is recorded in the sidecar and never touches the snapshot.
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neuromod_evidence.living.http import redact
+from .secrets import redact, redact_tree
 
 SNAPSHOT_FORMAT = 1
 HISTORY_KEEP = 200  # entries kept in the meta history list (files in history/ are never deleted)
@@ -66,6 +68,9 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(
+                fh.fileno(), 0o666 & ~current_umask()
+            )  # mkstemp makes 0600; a new file is 0666 & ~umask
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
@@ -78,6 +83,13 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def current_umask() -> int:
+    """The process umask (read by setting it and putting it back: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_json(path: str | os.PathLike, doc: Any) -> None:
@@ -185,7 +197,7 @@ class SnapshotStore:
             "format": SNAPSHOT_FORMAT,
             "source": source,
             "name": name,
-            "query": _redact_tree(query),
+            "query": redact_tree(query),
             "records": records,
             "first_seen": first_seen,
         }
@@ -221,13 +233,13 @@ class SnapshotStore:
                 "last_checked_at": iso(now),
                 "last_check_changed": changed,
                 "api_data_timestamp": api_data_timestamp,
-                "query": _redact_tree(query),
+                "query": redact_tree(query),
                 "requests": [redact(r) for r in requests],
                 "last_failure": None,
             }
         )
         if extra_meta:
-            meta.update(_redact_tree(extra_meta))
+            meta.update(redact_tree(extra_meta))
         atomic_write_json(meta_path, meta)
         return SaveResult(path, meta_path, digest, changed, len(records), added, removed, updated)
 
@@ -262,13 +274,3 @@ def _diff(previous: dict[str, Any] | None, current: dict[str, Any]) -> tuple[lis
     removed = sorted(set(old) - set(new))
     updated = sorted(k for k in set(old) & set(new) if old[k] != new[k])
     return added, removed, updated
-
-
-def _redact_tree(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_tree(v) for k, v in value.items() if k.lower() not in ("api_key", "apikey")}
-    if isinstance(value, list | tuple):
-        return [_redact_tree(v) for v in value]
-    return value

@@ -80,6 +80,7 @@ def not_estimable(meta: dict, settings: AnalysisSettings, sd: StudyData, seed: i
     )
     notes = [*sd.notes, why]
     s = {**_base_summary(meta, settings, sd, seed), "model": "not estimable", "converged": False}
+    s.update(dict.fromkeys(("estimate", "ci_low", "ci_high", "tau"), np.nan))  # logged as nan, written empty
     s["notes"] = " | ".join(notes)
     studies = study_table(sd, None, float("nan"), None) if len(sd.table) else empty_frame(STUDIES)
     sens = empty_frame(SENSITIVITY)

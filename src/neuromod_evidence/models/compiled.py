@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import os
-import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,11 +38,19 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def ensure_compile_cache() -> None:
-    """Keep PyTensor's compiled C/numba code between runs (in the repository, git-ignored .cache/)."""
-    if "compiledir" not in os.environ.get("PYTENSOR_FLAGS", ""):
-        cache = os.environ.get("NEUROMOD_PYTENSOR_CACHE", str(REPO_ROOT / ".cache" / "pytensor"))
-        flags = os.environ.get("PYTENSOR_FLAGS", "")
-        os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, f"compiledir={cache}") if x)
+    """Keep PyTensor's compiled C code between runs (in the repository, git-ignored .cache/), and tell PyTensor
+    explicitly that it has no BLAS: only the reference PyMC sampler uses PyTensor, its small models gain
+    nothing from BLAS, and PyTensor's "could not link to a BLAS installation" warning would alarm users."""
+    flags = os.environ.get("PYTENSOR_FLAGS", "")
+    extra = []
+    if "compiledir" not in flags and (REPO_ROOT / "pyproject.toml").exists():  # a checkout, not an install
+        extra.append(
+            f"compiledir={os.environ.get('NEUROMOD_PYTENSOR_CACHE', str(REPO_ROOT / '.cache' / 'pytensor'))}"
+        )
+    if "blas__ldflags" not in flags:
+        extra.append("blas__ldflags=")
+    if extra:
+        os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, *extra) if x)
 
 
 def bucket_size(k: int) -> int:
@@ -177,23 +185,25 @@ class Engine:
             raise ValueError(f"unknown sampler backend {backend!r}")
         ensure_compile_cache()
         self.backend = backend
-        self._compiled: dict[tuple[int, bool], object] = {}
         self._pymc_models: dict[tuple[int, bool], object] = {}
-        self._lock = threading.Lock()
         self.compile_seconds = 0.0
 
-    def compiled(self, size: int, normal_only: bool = False):
-        import time
+    def cached(self, data: ModelData):
+        """The analysis bound to the on-disk-cached numba density (compiled at most once per machine)."""
+        from . import density
+        from .cached_model import CachedModel
 
-        import nutpie
-
-        key = (size, normal_only)
-        with self._lock:
-            if key not in self._compiled:
-                t0 = time.perf_counter()
-                self._compiled[key] = nutpie.compile_pymc_model(build_model(size, normal_only=normal_only))
-                self.compile_seconds += time.perf_counter() - t0
-            return self._compiled[key]
+        t0 = time.perf_counter()
+        normal = data.likelihood == "normal"
+        tau = data.tau_prior
+        packed = density.pack(
+            density.NORMAL if normal else density.BINOMIAL, tau.family, tau.a, tau.b if tau.b > 0 else 1.0,
+            data.effect_prior.mean, data.effect_prior.sd, data.baseline_prior.mean, data.baseline_prior.sd,
+            y=data.y, se=data.se, et=data.events_t, nt=data.n_t, ec=data.events_c, nc=data.n_c, k=data.k,
+        )  # fmt: skip
+        model = CachedModel(dims={}, data=packed)
+        self.compile_seconds += time.perf_counter() - t0
+        return model
 
     def sample(
         self, data: ModelData, *, draws: int, tune: int, chains: int, target_accept: float, seed: int
@@ -204,11 +214,8 @@ class Engine:
         if self.backend == "nutpie":
             import nutpie
 
-            compiled = self.compiled(size, normal_only)
-            # a variant's graph may not use every data array (the normal-only one has no counts)
-            model = compiled.with_data(**{k: v for k, v in arrays.items() if k in compiled.shared_data})
             idata = nutpie.sample(
-                model,
+                self.cached(data),
                 draws=draws,
                 tune=tune,
                 chains=chains,

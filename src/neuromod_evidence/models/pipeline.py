@@ -1,11 +1,14 @@
-"""Fit every analysis of ``results/normalized/contrasts.csv`` in one process.
+"""The fit stage: every analysis of ``results/normalized/contrasts.csv`` (optionally of one indication).
 
-PyMC/nutpie are imported once and the shared model is compiled once (per slot bucket) and reused; the
-exact integrations for the cross-check and the sensitivity analyses take milliseconds.
+One process fits many analyses: PyMC/nutpie are imported once, and the model's density comes from numba's
+on-disk cache (:mod:`.density`), so no analysis pays a compilation. The workflow runs one fit job per
+indication (jobs run in parallel, or on a cluster); each job writes its own summary table and one folder per
+analysis, and a small job collects the summaries into ``results/fit/summary.csv``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 import traceback
@@ -13,113 +16,75 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import SUMMARY_COLUMNS, AnalysisSettings, run_analysis
-from .io import write_analysis, write_summary_csv
+from ..settings import Settings
+from ..tables import CONTRASTS, SUMMARY, read_table, write_table
+from .analysis import AnalysisSettings, run_analysis
+from .io import write_analysis
 from .priors import PriorError, comparison_type, parse_effect_prior, parse_tau_prior
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODELS = {
-    "effect_prior": {"MD": "normal:0,10", "OR": "normal:0,2.82"},
-    "sensitivity_tau_priors": {"MD": ["half-cauchy:x1", "half-normal:x2"], "OR": ["half-cauchy:0.5", "half-normal:0.5"]},
-    "baseline_prior": "normal:0,10",
-    "therapy_types": {},
-    "frequentist": "REML+HKSJ",
-    "continuity_correction": 0.5,
-    "sampler": {"backend": "nutpie", "chains": 4, "draws": 1000, "tune": 1000, "target_accept": 0.95,
-                "retry_target_accept": 0.99, "retry_tune": 3000},
-    "diagnostics": {"rhat_max": 1.01, "ess_min": 400, "max_divergences": 0},
-}  # fmt: skip
 
-
-def _merged_models(models: dict | None) -> dict:
-    m = {k: (dict(v) if isinstance(v, dict) else v) for k, v in DEFAULT_MODELS.items()}
-    for k, v in (models or {}).items():
-        if isinstance(v, dict) and isinstance(m.get(k), dict):
-            m[k].update(v)
-        else:
-            m[k] = v
-    return m
-
-
-def outcome_for(config: dict, indication: str, outcome: str) -> dict:
-    if outcome not in config["outcomes"]:
-        raise KeyError(f"outcome {outcome!r} is not defined in the config")
-    base = dict(config["outcomes"][outcome])
-    local = ((config.get("indications", {}).get(indication, {}) or {}).get("outcomes", {}) or {}).get(
-        outcome
-    ) or {}
-    for key in ("mcid", "tau_prior"):
-        if key in local:
-            base[key] = local[key]
-    return base
-
-
-def settings_for(config: dict, rows: pd.DataFrame, seed: int) -> AnalysisSettings:
-    models = _merged_models(config.get("models"))
+def settings_for(settings: Settings, rows: pd.DataFrame) -> AnalysisSettings:
+    """The analysis settings of one analysis (its rows share indication, outcome and comparison)."""
+    models = settings.models
     first = rows.iloc[0]
-    oc = outcome_for(config, str(first["indication"]), str(first["outcome"]))
-    measure = str(first.get("measure", oc["measure"]) or oc["measure"])
-    types = models.get("therapy_types", {})
+    oc = settings.outcome(str(first["indication"]), str(first["outcome"]))
+    measure = str(first.get("measure") or oc.measure)
 
-    def side(col, default):
+    def side(col: str, default: str) -> list[str]:
         out = []
-        for v in rows.get(col, pd.Series(dtype=object)).dropna():
-            out += [types.get(c.strip(), default) for c in str(v).split(";") if c.strip()]
+        for v in rows[col].dropna():
+            out += [models.therapy_types.get(c.strip(), default) for c in str(v).split(";") if c.strip()]
         return out
 
     ctype = comparison_type(
         side("intervention_class", "non_pharmacological"), side("comparator_class", "pharmacological")
     )
-    default_tau = "half-normal:0.5" if measure == "OR" else None
-    spec = oc.get("tau_prior") or default_tau
-    if spec is None:
-        raise PriorError(f"outcome {oc.get('label', first['outcome'])!r}: no tau_prior configured")
-    tau = parse_tau_prior(spec, measure, ctype)
+    if not oc.tau_prior:
+        raise PriorError(f"outcome {oc.label!r}: no tau_prior configured")
+    tau = parse_tau_prior(oc.tau_prior, measure, ctype)
     sens = [
         parse_tau_prior(p, measure, ctype, reference_scale=tau.reference_scale())
-        for p in models["sensitivity_tau_priors"].get(measure, [])
+        for p in models.sensitivity_tau_priors.get(measure, ())
     ]
     return AnalysisSettings(
         measure=measure,
-        direction=str(first.get("direction", oc["direction"]) or oc["direction"]),
-        mcid=float(oc["mcid"]),
+        direction=str(first.get("direction") or oc.direction),
+        mcid=float(oc.mcid),
         tau_prior=tau,
-        effect_prior=parse_effect_prior(models["effect_prior"][measure]),
+        effect_prior=parse_effect_prior(models.effect_prior[measure]),
         sensitivity_tau_priors=sens,
-        baseline_prior=parse_effect_prior(models["baseline_prior"]),
-        sampler=models["sampler"],
-        diagnostics=models["diagnostics"],
-        seed=int(seed),
-        freq_method=models["frequentist"],
-        continuity_correction=float(models["continuity_correction"]),
+        baseline_prior=parse_effect_prior(models.baseline_prior),
+        sampler=dataclasses.asdict(models.sampler),
+        diagnostics=dataclasses.asdict(models.diagnostics),
+        seed=int(settings.seed),
+        freq_method=models.frequentist,
+        continuity_correction=float(models.continuity_correction),
     )
 
 
-def check_priors(config: dict) -> None:
+def check_priors(settings: Settings) -> None:
     """Parse every configured prior before any sampling, so a typo fails at once with its key."""
-    models = _merged_models(config.get("models"))
-    for spec in models["effect_prior"].values():
+    models = settings.models
+    for spec in models.effect_prior.values():
         parse_effect_prior(spec)
-    parse_effect_prior(models["baseline_prior"])
-    for oid, oc in config.get("outcomes", {}).items():
-        specs = [("outcomes", oid, oc.get("tau_prior"))]
-        for iid, ind in config.get("indications", {}).items():
-            local = (ind.get("outcomes", {}) or {}).get(oid) or {}
-            specs.append((f"indications/{iid}/outcomes", oid, local.get("tau_prior")))
-        for where, key, spec in specs:
-            if spec:
-                try:
-                    ref = parse_tau_prior(spec, oc["measure"]).reference_scale()
-                    for p in models["sensitivity_tau_priors"].get(oc["measure"], []):
-                        parse_tau_prior(p, oc["measure"], reference_scale=ref)
-                except PriorError as exc:
-                    raise PriorError(f"config {where}/{key}/tau_prior: {exc}") from exc
+    parse_effect_prior(models.baseline_prior)
+    for iid, ind in settings.indications.items():
+        for oid, oc in ind.outcomes.items():
+            if not oc.tau_prior:
+                continue
+            try:
+                ref = parse_tau_prior(oc.tau_prior, oc.measure).reference_scale()
+                for p in models.sensitivity_tau_priors.get(oc.measure, ()):
+                    parse_tau_prior(p, oc.measure, reference_scale=ref)
+            except PriorError as exc:
+                raise PriorError(f"config indications/{iid}/outcomes/{oid}/tau_prior: {exc}") from exc
 
 
 def _failed_row(rows: pd.DataFrame, message: str) -> pd.DataFrame:
     first = rows.iloc[0]
-    row = {c: None for c in SUMMARY_COLUMNS}
+    row = dict.fromkeys(SUMMARY.columns)
     row.update(
         {
             c: first.get(c, "")
@@ -127,44 +92,65 @@ def _failed_row(rows: pd.DataFrame, message: str) -> pd.DataFrame:
         }
     )
     row.update({"k": len(rows), "converged": False, "notes": f"FIT FAILED: {message}"})
-    return pd.DataFrame([row], columns=SUMMARY_COLUMNS)
+    return pd.DataFrame([row], columns=list(SUMMARY.columns))
 
 
-def fit_all(contrasts_csv, config: dict, out_dir, seed: int | None = None, engine=None) -> pd.DataFrame:
-    """Fit all analyses; write ``out_dir/summary.csv`` and ``out_dir/<analysis_id>/...``."""
+def fit_all(
+    contrasts_csv, settings: Settings, out_dir, indication: str | None = None, engine=None, summary_csv=None
+) -> pd.DataFrame:
+    """Fit the analyses of ``contrasts_csv`` (only ``indication``'s when given); write ``out_dir/<analysis_id>/
+    {summary.json,studies.csv,sensitivity.csv,posterior.nc}`` and the summary table (``summary_csv``, by
+    default ``out_dir/summary.csv``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    check_priors(config)
-    seed = int(config.get("seed", 20261124) if seed is None else seed)
-    contrasts = pd.read_csv(contrasts_csv, dtype={"analysis_id": str, "trial_id": str})
+    check_priors(settings)
+    contrasts = read_table(CONTRASTS, contrasts_csv)
+    if indication is not None:
+        contrasts = contrasts[contrasts["indication"] == indication]
     frames = []
-    if len(contrasts):
-        models = _merged_models(config.get("models"))
-        if engine is None:
-            from .compiled import shared_engine
+    groups = sorted(contrasts.groupby("analysis_id", sort=True), key=lambda x: x[0])
+    started = time.perf_counter()
+    if groups and engine is None:
+        from .compiled import shared_engine
 
-            engine = shared_engine(models["sampler"].get("backend", "nutpie"))
-        for aid, rows in sorted(contrasts.groupby("analysis_id", sort=True), key=lambda x: x[0]):
-            t0 = time.perf_counter()
-            try:
-                settings = settings_for(config, rows, seed)
-                result = run_analysis(rows, settings, engine, meta=rows.iloc[0].to_dict())
-            except PriorError:
-                raise
-            except Exception as exc:  # one broken analysis must not hide the others; it is flagged
-                log.error("%s failed:\n%s", aid, traceback.format_exc())
-                frames.append(_failed_row(rows, f"{type(exc).__name__}: {exc}"))
-                continue
-            write_analysis(result, out_dir / aid)
-            frames.append(result.to_frame())
-            s = result.summary
-            log.info(
-                "%s: k=%d %s converged=%s estimate=%.3f [%.3f, %.3f] (%.2f s)", aid, s["k"], s["model"],
-                s["converged"], s["estimate"], s["ci_low"], s["ci_high"], time.perf_counter() - t0,
-            )  # fmt: skip
-        if getattr(engine, "compile_seconds", 0):
-            log.info("model compilation: %.1f s", engine.compile_seconds)
-    df = write_summary_csv(frames, out_dir / "summary.csv")
-    n_bad = int((~df["converged"].astype(bool)).sum()) if len(df) else 0
-    log.info("%d analyses written to %s; %d not converged", len(df), out_dir, n_bad)
-    return df
+        engine = shared_engine(settings.models.sampler.backend)
+    for i, (aid, rows) in enumerate(groups, start=1):
+        t0 = time.perf_counter()
+        try:
+            result = run_analysis(rows, settings_for(settings, rows), engine, meta=rows.iloc[0].to_dict())
+        except PriorError:
+            raise
+        except Exception as exc:  # one broken analysis must not hide the others; it is flagged
+            log.error("%s failed:\n%s", aid, traceback.format_exc())
+            frames.append(_failed_row(rows, f"{type(exc).__name__}: {exc}"))
+            continue
+        write_analysis(result, out_dir / aid)
+        frames.append(result.to_frame())
+        s = result.summary
+        log.info(
+            "[%d/%d, %.0f s] %s: k=%d %s converged=%s estimate=%.3f [%.3f, %.3f] (%.2f s)", i, len(groups),
+            time.perf_counter() - started, aid, s["k"], s["model"], s["converged"], s["estimate"], s["ci_low"],
+            s["ci_high"], time.perf_counter() - t0,
+        )  # fmt: skip
+    summary = collect_summaries(frames)
+    write_table(SUMMARY, summary, summary_csv or out_dir / "summary.csv")
+    n_bad = int((~summary["converged"].astype(bool)).sum()) if len(summary) else 0
+    log.info("%d analyses written to %s in %.1f s; %d not converged", len(summary), out_dir,
+             time.perf_counter() - started, n_bad)  # fmt: skip
+    return summary
+
+
+def collect_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One summary table from several (per analysis or per indication), sorted by analysis id."""
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=list(SUMMARY.columns))
+    df = pd.concat(frames, ignore_index=True).reindex(columns=list(SUMMARY.columns))
+    return df.sort_values("analysis_id", kind="stable").reset_index(drop=True)
+
+
+def collect_summary_files(paths, out_csv) -> pd.DataFrame:
+    """``results/fit/summary.csv`` from the per-indication summaries of the fit jobs."""
+    summary = collect_summaries([read_table(SUMMARY, p) for p in paths])
+    write_table(SUMMARY, summary, out_csv)
+    return summary

@@ -37,7 +37,7 @@ def issues_table(
 ) -> pd.DataFrame:
     """Every curated row not used in any analysis, with the reasons; plus a warning per contrast used with caveats."""
     records = []
-    for table, df in (("outcomes", outcomes), ("contrasts", contrasts_in)):
+    for df in (outcomes, contrasts_in):
         for _, row in df.iterrows():
             key = row["row_key"]
             base = dict(file=row["_file"], line=int(row["_line"]), row_id=row["row_id"], trial_id=row["trial_id"],
