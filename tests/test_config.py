@@ -20,7 +20,15 @@ def test_default_config_is_valid_and_defaulted():
     config = load_config(DEFAULT_CONFIG_PATH)
     assert config["fetch"]["mode"] == "offline"
     assert config["normalize"]["median_method"] == "wan_luo"
-    assert set(config["indications"]) == {"fbss", "crps", "pdn"}
+    assert set(config["indications"]) == {
+        "fbss",
+        "cblp",
+        "crps",
+        "pdn",
+        "pns_neuropathic",
+        "pns_low_back",
+        "itdd_cancer",
+    }
     assert sum(bool(w.get("primary")) for w in config["timepoints"]) == 1
 
 
@@ -82,7 +90,11 @@ def test_settings_defaults_come_from_the_schema_only():
     """A config without a models/normalize/fetch section gets the schema's defaults (no second home of them)."""
     full = Settings.load(DEFAULT_CONFIG_PATH)
     core = Settings.from_config(config_sections(load_config(DEFAULT_CONFIG_PATH)))
-    assert core.models.sensitivity_tau_priors["OR"] == ("half-cauchy:0.5", "half-normal:0.5", "half-normal:1.0")
+    assert core.models.sensitivity_tau_priors["OR"] == (
+        "half-cauchy:0.5",
+        "half-normal:0.5",
+        "half-normal:1.0",
+    )
     assert core.models.sampler == full.models.sampler
     assert core.normalize == full.normalize
     assert core.outcomes == full.outcomes and core.indications == full.indications
@@ -95,7 +107,11 @@ def test_settings_resolve_the_indication_s_own_mcid_and_windows():
     assert settings.outcome("fbss", "responder_50").mcid == 2.5
     assert settings.outcome("crps", "responder_50").mcid == 1.5
     pain = settings.outcomes["pain_intensity"]
-    assert pain.window_of(6).id == "m6" and pain.window_of(4.5).id == "m6" and pain.window_of(240).id == "long_term"
+    assert (
+        pain.window_of(6).id == "m6"
+        and pain.window_of(4.5).id == "m6"
+        and pain.window_of(240).id == "long_term"
+    )
     assert pain.window_of(0.1) is None and pain.primary_window.id == "m6"
     with pytest.raises(ConfigError, match="not analysed"):
         settings.outcome("pdn", "disability_odi")
