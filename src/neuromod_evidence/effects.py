@@ -1,8 +1,10 @@
 """Study-level effect sizes on the analysis scale: small pure functions returning (estimate, se).
 
-Ratio measures are natural logs. A continuity correction is an explicit argument, applied only when a
-study has a zero cell, and reported back; studies with no events (or only events) in both arms have no
-finite log OR / log RR and return ``None``.
+The one implementation of each effect size: the normalize stage (through ``normalize.conversions``, which
+turns "not estimable" into an error for its ledger) and the fit stage both call these. Ratio measures are
+natural logs. A continuity correction is an explicit argument, applied only when a study has a zero cell,
+and reported back; studies with no events (or only events) in both arms have no finite log OR / log RR and
+return ``None``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,15 @@ from __future__ import annotations
 import math
 
 
+def _require_positive(value, name: str) -> None:
+    if value is None or not value > 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+
+
 def mean_difference(mean_t, sd_t, n_t, mean_c, sd_c, n_c) -> tuple[float, float]:
+    """Mean difference (treatment − control) and its standard error."""
+    for value, name in ((n_t, "n_t"), (n_c, "n_c")):
+        _require_positive(value, name)
     return mean_t - mean_c, math.sqrt(sd_t**2 / n_t + sd_c**2 / n_c)
 
 
@@ -32,7 +42,10 @@ def _cells(et, nt, ec, nc, cc):
 
 
 def log_odds_ratio(et, nt, ec, nc, cc: float = 0.5) -> tuple[float, float, bool] | None:
-    """(log OR, se, corrected) or None when both arms have 0 events or both have only events."""
+    """(log OR, se, corrected) from a 2×2 table (Woolf), or None when both arms have 0 events or both have
+    only events. ``cc`` is added to all four cells only when a cell is zero (``corrected`` says so)."""
+    if min(et, nt - et, ec, nc - ec) < 0:
+        raise ValueError("events cannot exceed the total")
     if (et == 0 and ec == 0) or (et == nt and ec == nc):
         return None
     (a, b, c, d), corrected = _cells(et, nt, ec, nc, cc)

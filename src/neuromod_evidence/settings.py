@@ -165,6 +165,19 @@ class ModelSettings:
     continuity_correction: float
     sampler: SamplerSettings
     diagnostics: DiagnosticSettings
+    prediction_interval_df: str = "k-2"  # schema default; "k-1" as metafor with Hartung-Knapp
+
+    @classmethod
+    def defaults(cls) -> ModelSettings:
+        """The ``models:`` section as the schema's defaults alone (the ``fit`` command has no config file)."""
+        from .config import _defaulting_validator, load_schema
+
+        section: dict[str, Any] = {"models": {}}
+        validator = _defaulting_validator()(load_schema())
+        for _ in range(2):  # the second pass fills defaults inside objects that were themselves defaulted
+            for _error in validator.iter_errors(section):
+                pass
+        return _model_settings(section["models"])
 
 
 @dataclass(frozen=True)
@@ -312,16 +325,21 @@ def _build(config: dict[str, Any], source: str) -> Settings:
         windows=default_windows,
         indications={iid: _indication(iid, ind, outcomes) for iid, ind in config["indications"].items()},
         normalize=NormalizeSettings(**config["normalize"]),
-        models=ModelSettings(
-            effect_prior=dict(m["effect_prior"]),
-            sensitivity_tau_priors={k: tuple(v) for k, v in m["sensitivity_tau_priors"].items()},
-            baseline_risk=m["baseline_risk"],
-            baseline_prior=m["baseline_prior"],
-            therapy_types=dict(m["therapy_types"]),
-            frequentist=m["frequentist"],
-            continuity_correction=float(m["continuity_correction"]),
-            sampler=SamplerSettings(**m["sampler"]),
-            diagnostics=DiagnosticSettings(**m["diagnostics"]),
-        ),
+        models=_model_settings(m),
         source=source,
+    )
+
+
+def _model_settings(m: dict[str, Any]) -> ModelSettings:
+    return ModelSettings(
+        effect_prior=dict(m["effect_prior"]),
+        sensitivity_tau_priors={k: tuple(v) for k, v in m["sensitivity_tau_priors"].items()},
+        baseline_risk=m["baseline_risk"],
+        baseline_prior=m["baseline_prior"],
+        therapy_types=dict(m["therapy_types"]),
+        frequentist=m["frequentist"],
+        continuity_correction=float(m["continuity_correction"]),
+        sampler=SamplerSettings(**m["sampler"]),
+        diagnostics=DiagnosticSettings(**m["diagnostics"]),
+        prediction_interval_df=m["prediction_interval_df"],
     )

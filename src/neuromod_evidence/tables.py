@@ -116,9 +116,11 @@ SUMMARY = _t(
 STUDIES = _t(
     "studies",
     "trial_id study_label data_type estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high "
-    "weight events_t n_t events_c n_c sd_imputed events_derived corrected",
+    "weight events_t n_t events_c n_c sd_imputed events_derived corrected "
+    # additions: metafor-style influence diagnostics (models/influence.py)
+    "rstudent cook_d influence",
     floats="estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high weight events_t n_t "
-    "events_c n_c",
+    "events_c n_c rstudent cook_d",
     bools="sd_imputed events_derived corrected",
     decimals=4,
 )

@@ -38,8 +38,10 @@ def test_normalize_writes_the_tables(tmp_path, capsys):
     assert main(["normalize", "--config", str(_knee(tmp_path)), "--out", str(out)]) == 0
     assert "4 study contrasts in 2 analyses" in capsys.readouterr().out
     assert len(pd.read_csv(out / "contrasts.csv")) == 4
+    # the normalize stage also records what it validated (normalize/stage.py)
     assert sorted(p.name for p in out.iterdir()) == [
-        f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "trials")
+        *(f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "trials")),
+        "validation.txt",
     ]
 
 
@@ -48,3 +50,20 @@ def test_bad_config_is_reported_not_raised(tmp_path, capsys):
     bad.write_text("seed: -1\n")
     assert main(["validate", "--config", str(bad)]) == 1
     assert "bad.yaml" in capsys.readouterr().err
+
+
+def test_validate_with_a_missing_config_prints_one_line(tmp_path, capsys):
+    assert main(["validate", "--config", str(tmp_path / "nowhere.yaml")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"{tmp_path / 'nowhere.yaml'}: no such configuration file"
+    assert "Traceback" not in err
+
+
+def test_one_bad_cell_gives_one_plain_message(tmp_path, capsys):
+    config = _knee(tmp_path)
+    arms = tmp_path / "ev" / "knee_pns" / "arms.csv"
+    arms.write_text(arms.read_text().replace(",40,", ",abc,", 1))
+    assert main(["validate", "--config", str(config)]) == 1
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip().startswith("- ")]
+    assert len(lines) == 1
+    assert lines[0].endswith("arms.csv, line 2, field 'n_randomized': 'abc' is not a number")

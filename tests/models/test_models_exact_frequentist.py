@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from neuromod_evidence.models import effects, frequentist
+from neuromod_evidence import effects
+from neuromod_evidence.models import frequentist
 from neuromod_evidence.models.exact import nnhm_exact
 from neuromod_evidence.models.priors import parse_effect_prior, parse_tau_prior
 
@@ -66,22 +67,6 @@ def test_k1_pooled_is_shrunk_single_study_and_prediction_from_prior():
     # tau posterior of one study hardly differs from its prior
     assert s["tau"] == pytest.approx(tp.median(), rel=0.15)
     assert s["pred_high"] - s["pred_low"] > s["ci_high"] - s["ci_low"]
-
-
-# BCG vaccine trials (Colditz et al. 1994, JAMA 271:698-702), as metafor's dat.bcg: tpos, tneg, cpos, cneg
-BCG = np.array([
-    [4, 119, 11, 128], [6, 300, 29, 274], [3, 228, 11, 209], [62, 13536, 248, 12619], [33, 5036, 47, 5761],
-    [180, 1361, 372, 1079], [8, 2537, 10, 619], [505, 87886, 499, 87892], [29, 7470, 45, 7232],
-    [17, 1699, 65, 1600], [186, 50448, 141, 27197], [5, 2493, 3, 2338], [27, 16886, 29, 17825],
-])  # fmt: skip
-
-
-@pytest.fixture
-def bcg_log_rr():
-    a, b, c, d = BCG.T.astype(float)
-    yi = np.log((a / (a + b)) / (c / (c + d)))
-    vi = 1 / a - 1 / (a + b) + 1 / c - 1 / (c + d)
-    return yi, np.sqrt(vi)
 
 
 def test_bcg_reml(bcg_log_rr):

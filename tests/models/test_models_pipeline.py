@@ -8,8 +8,9 @@ import pytest
 
 from neuromod_evidence.config import load_config
 from neuromod_evidence.models.analysis import SUMMARY_COLUMNS
-from neuromod_evidence.models.pipeline import check_priors
+from neuromod_evidence.models.pipeline import check_priors, fit_all
 from neuromod_evidence.models.priors import PriorError
+from neuromod_evidence.settings import Settings
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "fit" / "contrasts_synthetic.csv"
 
@@ -19,6 +20,7 @@ def small_config():
     # the default config's opioid_use prior is checked separately below
     config["outcomes"]["opioid_use"]["tau_prior"] = "turner:resource_use"
     config["models"]["sampler"].update({"draws": 500, "tune": 500})
+    config["seed"] = 7
     return config
 
 
@@ -26,21 +28,14 @@ def test_config_typo_in_prior_fails_before_sampling():
     config = small_config()
     config["outcomes"]["pain_intensity"]["tau_prior"] = "turner:pain"  # Turner priors are for log OR only
     with pytest.raises(PriorError, match="outcomes/pain_intensity/tau_prior"):
-        check_priors(config)
+        check_priors(Settings.from_config(config))
 
 
 @pytest.mark.slow
 def test_fit_all_synthetic(tmp_path):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "fit_script", Path(__file__).parents[2] / "scripts" / "fit_meta_analyses.py"
-    )
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    config = small_config()
+    settings = Settings.from_config(small_config())
     out1 = tmp_path / "a" / "summary.csv"
-    script.main(FIXTURE, out1, config, seed=7, log_path=tmp_path / "fit.log")
+    fit_all(FIXTURE, settings, out1.parent)
     df = pd.read_csv(out1)
     assert list(df.columns) == SUMMARY_COLUMNS
     assert list(df["analysis_id"]) == sorted(df["analysis_id"])
@@ -72,5 +67,5 @@ def test_fit_all_synthetic(tmp_path):
     assert sum(sens["scenario"].str.startswith("leave out")) == 3
     # byte-identical on a rerun with the same seed
     out2 = tmp_path / "b" / "summary.csv"
-    script.main(FIXTURE, out2, config, seed=7)
+    fit_all(FIXTURE, settings, out2.parent)
     assert out1.read_bytes() == out2.read_bytes()

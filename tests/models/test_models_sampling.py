@@ -96,3 +96,20 @@ def test_unconverged_fit_is_flagged_not_hidden(engine):
     assert s["converged"] is False and s["attempts"] == 2
     assert np.isfinite(s["estimate"]) and "NOT CONVERGED" in s["notes"]
     assert r.to_frame()["converged"].item() is False
+
+
+def test_extreme_outlier_mcmc_and_exact_agree(engine):
+    # tau's posterior lies far in the tail of its half-normal(0.5) prior; the exact grid used to stop short
+    # of it (tau 97.5 % 2.231 instead of 2.752) while MCMC had it right, and exact_agrees still said True
+    y, se = np.array([0.0, 0.1, -0.1, 0.05, 12.0]), np.array([0.1, 0.12, 0.1, 0.15, 0.2])
+    st = AnalysisSettings("GENERIC", "lower_is_better", None, parse_tau_prior("half-normal:0.5"),
+                          parse_effect_prior("normal:0,10"), sampler=SAMPLER, diagnostics=GATE, seed=4)  # fmt: skip
+    r = run_analysis(contrast_rows(y, se), st, engine, {"analysis_id": "t_outlier"})
+    s = r.summary
+    assert s["converged"]
+    assert s["exact_tau_high"] == pytest.approx(2.7517, abs=0.01)
+    assert s["tau_high"] == pytest.approx(s["exact_tau_high"], abs=0.15)
+    assert s["exact_agrees"] is True
+    # the outlier is flagged (metafor's rule) in the notes and in studies.csv
+    assert "S4: outlier" in s["notes"]
+    assert "outlier" in r.studies.loc[4, "influence"]

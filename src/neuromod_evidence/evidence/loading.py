@@ -80,7 +80,7 @@ def _schema_problems(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataF
         problems = []
         for _, case in exc.failure_cases.iterrows():
             problems.append(_problem_from_failure(case, df, path))
-        return None, _dedupe(problems)
+        return None, _dedupe(_unreadable_columns_once(problems))
     validated[FILE_COL] = df[FILE_COL].values
     validated[LINE_COL] = df[LINE_COL].values
     return validated, []
@@ -103,6 +103,16 @@ def _problem_from_failure(case: pd.Series, df: pd.DataFrame, path: Path) -> Prob
     if check == "field_uniqueness" or check.startswith("unique"):
         return Problem(str(path), line, column, f"duplicated value '{value}'")
     return Problem(str(path), line, column, f"value '{value}' {_explain_check(check)}")
+
+
+def _unreadable_columns_once(problems: list[Problem]) -> list[Problem]:
+    """One message per bad cell: when a column has cells that are not numbers, pandera also runs the dtype
+    and range checks on the unconverted text and reports them in its own words (a dtype name, a Python
+    exception); those add nothing, so only the "is not a number" messages of that column are kept."""
+    unreadable = {(p.file, p.field) for p in problems if p.message.endswith("is not a number")}
+    return [
+        p for p in problems if (p.file, p.field) not in unreadable or p.message.endswith("is not a number")
+    ]
 
 
 def _explain_check(check: str) -> str:

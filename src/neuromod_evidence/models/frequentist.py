@@ -1,11 +1,16 @@
 """Frequentist random-effects reference, for comparison with published reviews.
 
-- DerSimonian–Laird and Paule–Mandel tau^2 from statsmodels' ``combine_effects`` (a well-kept library).
+- DerSimonian–Laird and Paule–Mandel tau^2 from statsmodels' ``combine_effects`` (a well-kept library),
+  truncated at 0 as every tau^2 estimator is (metafor: ``tau2 <- max(0, ...)``); statsmodels returns the
+  untruncated DL moment estimate, which is negative when Q < k - 1 (e.g. metafor's dat.nielweise2007).
 - REML tau^2 by Fisher scoring (the iteration metafor's ``rma(method="REML")`` uses), implemented here
   because statsmodels has no REML for meta-analysis.
 - Hartung–Knapp–Sidik–Jonkman interval: SE^2 = sum w_i (y_i - mu)^2 / ((k - 1) sum w_i), t with k - 1
   df, without the ad-hoc truncation at the Wald SE (as metafor's ``test="knha"``). RevMan (2025) uses
   REML + HKSJ by default; that is the method reported beside each Bayesian result.
+- Prediction interval: mu +/- t_df sqrt(tau^2 + SE^2) with df = k - 2 (Higgins, Thompson & Spiegelhalter
+  2009, J R Stat Soc A 172:137-159; the default, ``models.prediction_interval_df: k-2``) or df = k - 1
+  (what metafor's ``predict()`` uses with ``test="knha"``; setting ``k-1``). docs/methods.md says why.
 
 k = 1: there is no random-effects model; the single study's own Wald interval is returned.
 """
@@ -17,6 +22,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats
+
+from ..settings import Z_95
 
 
 @dataclass
@@ -43,20 +50,37 @@ def _inputs(y, se):
     return y, v
 
 
+PREDICTION_DF = ("k-2", "k-1")
+
+
 def tau2_dl(y, se) -> float:
+    """DerSimonian–Laird tau^2, truncated at 0 (identical studies give 0, not NaN or a negative value)."""
     from statsmodels.stats.meta_analysis import combine_effects
 
     y, v = _inputs(y, se)
-    return float(combine_effects(y, v, method_re="dl").tau2)
+    if y.size < 2:
+        return 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t2 = float(combine_effects(y, v, method_re="dl").tau2)
+    return max(t2, 0.0) if np.isfinite(t2) else 0.0
 
 
 def tau2_pm(y, se) -> float:
     from statsmodels.stats.meta_analysis import combine_effects
 
     y, v = _inputs(y, se)
+    if y.size < 2:
+        return 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return float(combine_effects(y, v, method_re="pm").tau2)
+        t2 = float(combine_effects(y, v, method_re="pm").tau2)
+    return max(t2, 0.0) if np.isfinite(t2) else 0.0
+
+
+def tau2(y, se, estimator: str = "REML") -> float:
+    """tau^2 by ``estimator`` (REML, DL or PM), always >= 0."""
+    return {"REML": tau2_reml, "DL": tau2_dl, "PM": tau2_pm}[estimator](y, se)
 
 
 def tau2_reml(y, se, tol: float = 1e-10, max_iter: int = 1000) -> float:
@@ -81,7 +105,11 @@ def tau2_reml(y, se, tol: float = 1e-10, max_iter: int = 1000) -> float:
     return float(tau2)
 
 
-def random_effects(y, se, tau2: float, method: str, hksj: bool = True) -> FreqResult:
+def random_effects(
+    y, se, tau2: float, method: str, hksj: bool = True, prediction_df: str = "k-2"
+) -> FreqResult:
+    if prediction_df not in PREDICTION_DF:
+        raise ValueError(f"prediction_df must be one of {PREDICTION_DF}, got {prediction_df!r}")
     y, v = _inputs(y, se)
     k = y.size
     w = 1.0 / (v + tau2)
@@ -91,25 +119,26 @@ def random_effects(y, se, tau2: float, method: str, hksj: bool = True) -> FreqRe
         crit = stats.t.ppf(0.975, k - 1)
     else:
         se_mu = float(np.sqrt(1.0 / np.sum(w)))
-        crit = stats.norm.ppf(0.975)
+        crit = Z_95
     res = FreqResult(method, k, mu, se_mu, mu - crit * se_mu, mu + crit * se_mu, float(tau2))
-    if k > 2:
-        # prediction interval of Higgins, Thompson & Spiegelhalter 2009 (t with k - 2 df)
-        half = stats.t.ppf(0.975, k - 2) * np.sqrt(tau2 + se_mu**2)
+    df = k - 2 if prediction_df == "k-2" else k - 1
+    if df >= 1:
+        # prediction interval: Higgins, Thompson & Spiegelhalter 2009 (k - 2 df) or metafor with knha (k - 1)
+        half = stats.t.ppf(0.975, df) * np.sqrt(tau2 + se_mu**2)
         res.pred_low, res.pred_high = mu - half, mu + half
     return res
 
 
-def reference(y, se, method: str = "REML+HKSJ") -> FreqResult:
+def reference(y, se, method: str = "REML+HKSJ", prediction_df: str = "k-2") -> FreqResult:
     """The frequentist reference reported beside each Bayesian result."""
     y, v = _inputs(y, se)
     if y.size == 1:
         s = float(np.sqrt(v[0]))
-        z = stats.norm.ppf(0.975)
+        z = Z_95
         return FreqResult("single study (Wald)", 1, float(y[0]), s, y[0] - z * s, y[0] + z * s, float("nan"))
     est, _, ci = method.partition("+")
-    tau2 = {"REML": tau2_reml, "DL": tau2_dl, "PM": tau2_pm}[est](y, np.sqrt(v))
-    return random_effects(y, np.sqrt(v), tau2, method, hksj=ci == "HKSJ")
+    t2 = tau2(y, np.sqrt(v), est)
+    return random_effects(y, np.sqrt(v), t2, method, hksj=ci == "HKSJ", prediction_df=prediction_df)
 
 
 def common_effect(y, se) -> FreqResult:

@@ -1,5 +1,6 @@
-"""Writers for the fit stage: summary.csv (byte-reproducible), summary.json, studies.csv, sensitivity.csv,
-posterior.nc (ArviZ InferenceData as NetCDF/HDF5)."""
+"""Writers of the fit stage, all through the table contracts (``neuromod_evidence.tables``):
+summary.csv, studies.csv, sensitivity.csv (``write_table``: atomic, one float format, 4 decimals), and
+summary.json and posterior.nc (ArviZ InferenceData as NetCDF/HDF5) of each analysis."""
 
 from __future__ import annotations
 
@@ -10,21 +11,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .analysis import SUMMARY_COLUMNS
+from ..tables import SENSITIVITY, STUDIES, SUMMARY, atomic_write_text, empty_frame, write_table
 
-DECIMALS = 4
-INTEGER_COLUMNS = (
-    "k",
-    "divergences",
-    "ess_bulk_min",
-    "ess_tail_min",
-    "attempts",
-    "seed",
-    "continuity_corrected",
-)
+JSON_DECIMALS = 6
 
 
-def _clean(v, decimals=DECIMALS):
+def _clean(v, decimals=JSON_DECIMALS):
+    """JSON-safe values: rounded floats (no "-0.0"), None for NaN/inf, plain bools and ints."""
     if isinstance(v, (bool, np.bool_)):
         return bool(v)
     if isinstance(v, (int, np.integer)):
@@ -34,7 +27,7 @@ def _clean(v, decimals=DECIMALS):
         if math.isnan(v) or math.isinf(v):
             return None
         r = round(v, decimals)
-        return 0.0 if r == 0 else r  # no "-0.0"
+        return 0.0 if r == 0 else r
     if isinstance(v, dict):
         return {k: _clean(x, decimals) for k, x in v.items()}
     if isinstance(v, (list, tuple)):
@@ -42,44 +35,31 @@ def _clean(v, decimals=DECIMALS):
     return v
 
 
-def tidy_frame(df: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """Round floats, make integer columns integers, keep booleans as True/False and missing as empty."""
-    df = df.copy()
-    if columns is not None:
-        df = df.reindex(columns=columns)
-    for c in df.columns:
-        values = [_clean(v) for v in df[c]]
-        if c in INTEGER_COLUMNS:
-            values = [None if v is None else int(round(v)) for v in values]
-        df[c] = pd.Series(values, index=df.index, dtype=object)
-    return df
-
-
-def write_csv(df: pd.DataFrame, path: Path, columns: list[str] | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tidy_frame(df, columns).to_csv(path, index=False, lineterminator="\n")
-
-
 def write_summary_csv(frames: list[pd.DataFrame], path: Path) -> pd.DataFrame:
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SUMMARY_COLUMNS)
-    df = df.reindex(columns=SUMMARY_COLUMNS).sort_values("analysis_id", kind="stable").reset_index(drop=True)
-    write_csv(df, path, SUMMARY_COLUMNS)
+    """summary.csv: one row per analysis, sorted by analysis_id."""
+    df = pd.concat(frames, ignore_index=True) if frames else empty_frame(SUMMARY)
+    df = df.reindex(columns=list(SUMMARY.columns)).sort_values("analysis_id", kind="stable")
+    df = df.reset_index(drop=True)
+    write_table(SUMMARY, df, path)
     return df
 
 
 def write_json(obj: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        json.dump(_clean(obj, 6), fh, indent=2, ensure_ascii=False, allow_nan=False)
-        fh.write("\n")
+    text = json.dumps(_clean(obj), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    atomic_write_text(path, text)
 
 
 def write_analysis(result, out_dir: Path, netcdf: bool = True) -> None:
-    """DIR/{summary.json, studies.csv, sensitivity.csv, posterior.nc} of one analysis."""
+    """DIR/{summary.json, studies.csv, sensitivity.csv, posterior.nc} of one analysis (no posterior.nc for an
+    analysis that was not estimable: there is no posterior)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(result.to_dict(), out_dir / "summary.json")
-    write_csv(result.studies, out_dir / "studies.csv")
-    write_csv(result.sensitivity, out_dir / "sensitivity.csv")
+    write_table(STUDIES, result.studies.reindex(columns=list(STUDIES.columns)), out_dir / "studies.csv")
+    write_table(
+        SENSITIVITY,
+        result.sensitivity.reindex(columns=list(SENSITIVITY.columns)),
+        out_dir / "sensitivity.csv",
+    )
     if netcdf and result.draws is not None:
         result.to_inference_data().to_netcdf(str(out_dir / "posterior.nc"), engine="h5netcdf")

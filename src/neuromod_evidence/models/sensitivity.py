@@ -12,20 +12,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..tables import SENSITIVITY
+from .benefit import exact_benefit
 from .exact import nnhm_exact
 
 # leave-one-out is reported up to this many studies (beyond, one study rarely matters and it costs k fits)
 MAX_LEAVE_ONE_OUT = 30
 
-COLUMNS = [
-    "analysis_id", "scenario", "method", "k", "left_out", "tau_prior", "estimate", "ci_low", "ci_high",
-    "pred_low", "pred_high", "tau", "tau_low", "tau_high", "p_benefit", "p_mcid", "note",
-]  # fmt: skip
+COLUMNS = list(SENSITIVITY.columns)
 
 
 def _row(aid, scenario, method, k, left_out, prior, ex, direction, threshold, note=""):
-    from .analysis import exact_benefit
-
     s = ex.summary()
     p_b, p_m = exact_benefit(ex.mu, direction, threshold)
     return {

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from scipy import stats
 
+from .. import effects
+
 
 def to_common_scale(value: float, factor: float, offset: float = 0.0) -> float:
     """A location (mean, median, quartile) on the outcome's common scale."""
@@ -191,31 +193,23 @@ def combine_groups(
 def mean_difference(
     m_t: float, sd_t: float, n_t: float, m_c: float, sd_c: float, n_c: float
 ) -> tuple[float, float]:
-    """Mean difference (treatment − control) and its standard error."""
-    for value, name in ((n_t, "n_t"), (n_c, "n_c")):
-        _require_positive(value, name)
-    return m_t - m_c, math.sqrt(sd_t**2 / n_t + sd_c**2 / n_c)
+    """Mean difference (treatment − control) and its standard error (``effects.mean_difference``)."""
+    return effects.mean_difference(m_t, sd_t, n_t, m_c, sd_c, n_c)
 
 
 def log_odds_ratio(
     e_t: int, n_t: int, e_c: int, n_c: int, correction: float = 0.5
 ) -> tuple[float, float, bool]:
-    """Log odds ratio and SE from a 2×2 table (Woolf).
+    """Log odds ratio and SE from a 2×2 table (Woolf; ``effects.log_odds_ratio``), as an error when not estimable.
 
     The continuity `correction` is added to all four cells only when a cell is zero; the third element
     says whether it was applied. Used for display and for the fallback normal model only — the
     binomial–normal model uses the counts themselves.
     """
-    cells = [e_t, n_t - e_t, e_c, n_c - e_c]
-    if min(cells) < 0:
-        raise ValueError("events cannot exceed the total")
-    if (e_t == 0 and e_c == 0) or (e_t == n_t and e_c == n_c):
+    out = effects.log_odds_ratio(e_t, n_t, e_c, n_c, correction)
+    if out is None:
         raise ValueError("no events (or all events) in both arms: the odds ratio is not estimable")
-    corrected = min(cells) == 0
-    if corrected:
-        cells = [c + correction for c in cells]
-    a, b, c, d = cells
-    return math.log(a * d / (b * c)), math.sqrt(1 / a + 1 / b + 1 / c + 1 / d), corrected
+    return out
 
 
 def _require_positive(value: float, name: str) -> None:
