@@ -361,24 +361,13 @@ def test_script_main_with_plain_paths(engine_output, tmp_path):
     assert "fetch mode: live" in html
 
 
-STAGE_CONFIG_FALLBACK = """
-if "stage_config" not in globals():  # FALLBACK until common.smk defines stage_config (the lead's change)
-    from neuromod_evidence.settings import config_sections
-
-    def stage_config(*extra):
-        return config_sections(config, *extra)
-"""
-
-
 @pytest.mark.slow
 def test_snakemake_rule_and_snakemake_report(engine_output, tmp_path):
     shutil.copytree(engine_output / "results", tmp_path / "results")
-    common = (REPO / "workflow" / "rules" / "common.smk").read_text()
     (tmp_path / "Snakefile").write_text(
         f'configfile: "{engine_output / "config.yaml"}"\n'
         f'include: "{REPO / "workflow" / "rules" / "common.smk"}"\n'
-        + ("" if "def stage_config" in common else STAGE_CONFIG_FALLBACK)
-        + f'include: "{REPO / "workflow" / "rules" / "report.smk"}"\n'
+        f'include: "{REPO / "workflow" / "rules" / "report.smk"}"\n'
         "rule all:\n    input: rules.render_report.output\n"
     )
     snakemake = [sys.executable, "-m", "snakemake", "--cores", "1", "--directory", str(tmp_path),

@@ -8,7 +8,6 @@ analysis, and a small job collects the summaries into ``results/fit/summary.csv`
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import traceback
@@ -43,24 +42,14 @@ def settings_for(settings: Settings, rows: pd.DataFrame) -> AnalysisSettings:
     )
     if not oc.tau_prior:
         raise PriorError(f"outcome {oc.label!r}: no tau_prior configured")
-    tau = parse_tau_prior(oc.tau_prior, measure, ctype)
-    sens = [
-        parse_tau_prior(p, measure, ctype, reference_scale=tau.reference_scale())
-        for p in models.sensitivity_tau_priors.get(measure, ())
-    ]
-    return AnalysisSettings(
+    return AnalysisSettings.build(
+        models,
         measure=measure,
         direction=str(first.get("direction") or oc.direction),
         mcid=float(oc.mcid),
-        tau_prior=tau,
-        effect_prior=parse_effect_prior(models.effect_prior[measure]),
-        sensitivity_tau_priors=sens,
-        baseline_prior=parse_effect_prior(models.baseline_prior),
-        sampler=dataclasses.asdict(models.sampler),
-        diagnostics=dataclasses.asdict(models.diagnostics),
+        tau_prior=oc.tau_prior,
         seed=int(settings.seed),
-        freq_method=models.frequentist,
-        continuity_correction=float(models.continuity_correction),
+        comparison_type=ctype,
     )
 
 
