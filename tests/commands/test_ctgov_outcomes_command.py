@@ -32,7 +32,7 @@ def test_synthetic_record_maps_and_usable_only(capsys):
     status, rows, _ = run(capsys, API / "synthetic-ctgov-scs-study.json", "--usable-only")
     assert status == 0
     assert {r["maps_to"] for r in rows} == {"pain_intensity", "responder_50", "disability_odi", "qol_eq5d",
-                                           "device_complications"}  # fmt: skip
+                                           "device_complications", "opioid_dose"}  # fmt: skip
     resp = [r for r in rows if r["maps_to"] == "responder_50"]
     assert [r["derived_events"] for r in resp] == ["24", "4"]
 

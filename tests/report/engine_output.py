@@ -39,6 +39,9 @@ ANALYSES = 8
 
 def config(evidence_dir: Path) -> dict:
     cfg = base_config(evidence_dir=str(evidence_dir))
+    cfg["indications"] = {
+        iid: cfg["indications"][iid] for iid in ("fbss", "crps", "pdn")
+    }  # the evidence written
     cfg["models"]["sampler"].update(chains=2, draws=400, tune=400, retry_tune=400)
     cfg["models"]["diagnostics"].update(ess_min=100, rhat_max=1.05)
     cfg["indications"]["pdn"]["outcomes"]["pain_intensity"]["mcid"] = 1.5  # the fit and the report use it

@@ -140,7 +140,9 @@ def test_synthetic_mapping():
     reasons = {(u["outcome_title"], u["group_id"]): u["reason"] for u in unmapped}
     assert "not available" in reasons[("EQ-5D Index", "OG001")]
     assert "EQ-5D VAS" in reasons[("EQ-5D VAS", "OG000")]
-    assert "needs participant counts" in reasons[("Opioid Dose (Morphine Equivalents)", "OG000")]
+    # the configuration has a daily-dose outcome: a mean dose in mg/day is a continuous row on its scale
+    dose = rows[("opioid_dose", "scs_plus_cmm", "6")]
+    assert (dose["scale"], dose["mean"], dose["sd"], dose["n"]) == ("mme_mg_day", "40", "30", "50")
     assert "several timepoints" in reasons[("Leg Pain (VAS) at 3, 6 and 12 Months", "OG000")]
     assert "censored" in reasons[("Number of Participants With Device-related Complications", "OG000")]
     assert "no measurements posted" in reasons[("Health care costs", "")]
@@ -178,3 +180,17 @@ def test_odd_records_never_crash(mutate):
     mutate(study)
     command_rows(study, VOCAB)
     study_rows(study, VOCAB)
+
+
+def test_a_mean_for_a_binary_outcome_needs_participant_counts():
+    """Without a dose outcome in the config, the mean dose names only 'participants taking opioids' (binary)."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    del config["outcomes"]["opioid_dose"]
+    for ind in config["indications"].values():
+        ind["outcomes"].pop("opioid_dose", None)
+    vocab = Vocabulary.from_settings(Settings.from_config(config))
+    _, unmapped = study_rows(synthetic_study(), vocab, trial_id="synth_trial")
+    reasons = {(u["outcome_title"], u["group_id"]): u["reason"] for u in unmapped}
+    assert "needs participant counts" in reasons[("Opioid Dose (Morphine Equivalents)", "OG000")]

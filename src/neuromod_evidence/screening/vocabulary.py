@@ -44,11 +44,24 @@ ODI = Concept("disability_odi", "continuous", "disability", re.compile(r"oswestr
 EQ5D_INDEX = Concept("eq5d_index", "continuous", "quality_of_life", re.compile(r"eq[- ]?5d|euroqol", _I))
 EQ5D_VAS = Concept("eq5d_vas", "continuous", "quality_of_life_vas", re.compile(
     r"(eq[- ]?5d|euroqol).*(\bvas\b|visual analog|thermometer)", _I))  # fmt: skip
-OPIOID = Concept("opioid_use", "binary", None, re.compile(r"opioid|opiate|narcotic|morphine", _I))
+RESPONDER_30 = Concept("responder_30", "binary", None, re.compile(
+    r"(30\s*(%|percent|per cent)|thirty percent)[^.]*?(pain|relief|reduction|respon)|"
+    r"respon\w*[^.]*?30\s*(%|percent)", _I))  # fmt: skip
+_OPIOID = r"(opioid|opiate|narcotic|morphine)"
+OPIOID_REDUCTION = Concept("opioid_reduction", "binary", None, re.compile(
+    rf"(reduc|decreas|stop|discontinu|wean|taper|cessation)\w*[^.]*?{_OPIOID}|{_OPIOID}[^.]*?"
+    r"(reduc|decreas|stop|discontinu|wean|taper|cessation)", _I))  # fmt: skip
+OPIOID_DOSE = Concept("opioid_dose", "continuous", "opioid_dose", re.compile(
+    rf"{_OPIOID}[^.]*?(dose|equivalent|\bmg\b|mme)|\bmme\b|morphine milligram", _I))  # fmt: skip
+OPIOID = Concept("opioid_use", "binary", None, re.compile(_OPIOID, _I))
+EXPLANT = Concept("device_explant", "binary", None, re.compile(r"explant|device remov|removal of the", _I))
 DEVICE = Concept("device_complications", "binary", None, re.compile(
     r"(device|lead|implant|stimulator|hardware|system|procedure)[- ]related|"
-    r"complication|explant|lead migration|infection", _I))  # fmt: skip
-CONCEPTS = (RESPONDER_50, PAIN, ODI, EQ5D_INDEX, EQ5D_VAS, OPIOID, DEVICE)
+    r"complication|lead migration|infection", _I))  # fmt: skip
+CONCEPTS = (RESPONDER_50, RESPONDER_30, PAIN, ODI, EQ5D_INDEX, EQ5D_VAS, OPIOID_REDUCTION, OPIOID_DOSE, OPIOID,
+            EXPLANT, DEVICE)  # fmt: skip
+# a title or label naming a more specific concept does not also name these general ones
+MORE_SPECIFIC = {OPIOID.name: (OPIOID_REDUCTION, OPIOID_DOSE), DEVICE.name: (EXPLANT,)}
 
 PAIN_INTENSITY = re.compile(
     r"\b(vas|visual analog\w*|nrs|numeric(al)? (pain )?rating|intensity|pain score|severity|"
@@ -91,6 +104,8 @@ class Vocabulary:
         concepts = []
         if RESPONDER_50.named_by(title):
             concepts.append(RESPONDER_50)
+        elif RESPONDER_30.named_by(title):
+            concepts.append(RESPONDER_30)
         elif PAIN.named_by(title) and PAIN_INTENSITY.search(title) and not NOT_INTENSITY.search(title):
             concepts.append(PAIN)
         if ODI.named_by(title):
@@ -103,10 +118,16 @@ class Vocabulary:
                 concepts.append(EQ5D_VAS)
             else:
                 concepts.append(EQ5D_INDEX)
-        if OPIOID.named_by(title):
-            concepts.append(OPIOID)
-        if DEVICE.named_by(title) and not concepts:
-            concepts.append(DEVICE)
+        # the most specific concept the configuration analyses (a dose title names opioid use too)
+        for concept in (OPIOID_REDUCTION, OPIOID_DOSE, OPIOID):
+            if concept.named_by(title) and concept.name in self.outcome_of:
+                concepts.append(concept)
+                break
+        if not concepts:
+            for concept in (EXPLANT, DEVICE):
+                if concept.named_by(title) and concept.name in self.outcome_of:
+                    concepts.append(concept)
+                    break
         outcomes = [self.outcome_of[c.name] for c in concepts if c.name in self.outcome_of]
         if not outcomes:
             return "", "no matching outcome in the vocabulary"
@@ -138,4 +159,7 @@ def _stands_for(concept: Concept, outcome: Outcome) -> bool:
         return False
     if concept.family is not None:
         return outcome.family == concept.family
-    return concept.named_by(f"{outcome.label} {outcome.id.replace('_', ' ')}")
+    text = f"{outcome.label} {outcome.id.replace('_', ' ')}"
+    if any(c.named_by(text) for c in MORE_SPECIFIC.get(concept.name, ())):
+        return False
+    return concept.named_by(text)
