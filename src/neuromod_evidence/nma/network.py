@@ -188,11 +188,11 @@ def from_dataframe(df: pd.DataFrame, measure: str, reference: str | None = None)
     ok = {"binary": ("OR", "RR"), "continuous": ("MD", "SMD")}.get(kind, ("MD", "SMD", "OR", "RR", "GENERIC"))
     if measure not in ok:
         raise NetworkError(f"--measure {measure} does not fit the {kind} layout (use {' or '.join(ok)})")
+    raw = _contrast_studies(df) if kind == "contrast" else _arm_studies(df, kind)
     if kind == "contrast":
-        raw = _contrast_studies(df)
+        names = sorted({t for _, arms in raw for r in arms["rows"] for t in (r[1], r[2])})
     else:
-        raw = _arm_studies(df, kind)
-    names = sorted({t for _, arms in raw for t in arms})
+        names = sorted({t for _, arms in raw for t in arms})
     if reference is None:
         reference = names[0]
     if reference not in names:
