@@ -53,6 +53,7 @@ class Study:
     events: np.ndarray | None = None
     n: np.ndarray | None = None
     size: float = float("nan")  # participants (nan when the input has no arm sizes)
+    sd: np.ndarray | None = None  # continuous arms: within-arm SDs
 
     @property
     def arms(self) -> int:
@@ -336,7 +337,7 @@ def _reduce(name, arms, kind, measure, reference) -> Study:
     mean = np.array([arms[t]["mean"] for t in trts])
     sd = np.array([arms[t]["sd"] for t in trts])
     y, V = continuous_contrasts(mean, sd, n, measure)
-    return Study(name, tuple(trts), y, V, n=n, size=float(n.sum()))
+    return Study(name, tuple(trts), y, V, n=n, size=float(n.sum()), sd=sd)
 
 
 def binary_contrasts(e, n, measure):
