@@ -140,6 +140,7 @@ def analyse(net, args, priors) -> int:
         absolute = pd.DataFrame(fit.absolute(risk), columns=list(results.ABSOLUTE_COLUMNS))
         results.write_csv(absolute, out / "absolute.csv")
         extra["reference_risk"] = risk
+        extra["absolute"] = absolute.to_dict(orient="records")
     results.network_plot(net, out / "network.png")
     results.write_netcdf(fit.to_inference_data(), out / "posterior.nc")
     extra["seconds"] = time.perf_counter() - t0

@@ -124,14 +124,18 @@ def compare_ume(net: Network, consistency, model: str, priors: dict, seed: int, 
 
     a, b = loo(consistency.loglik), loo(ll_ume)
     diff = np.asarray(a.loo_i) - np.asarray(b.loo_i)
+    k_max = float(max(np.max(a.pareto_k), np.max(b.pareto_k)))
+    note = "elpd_diff > 0 favours consistency; |diff| < 2 SE: no evidence of inconsistency"
+    if k_max > 0.7:  # leaving out a whole study removes its own random effects and baseline
+        note += f"; Pareto k up to {k_max:.2f} > 0.7: PSIS-LOO is unreliable for some studies, read it as a rough guide"
     return {
         "elpd_loo_consistency": float(a.elpd_loo),
         "elpd_loo_ume": float(b.elpd_loo),
         "elpd_diff": float(diff.sum()),
         "elpd_diff_se": float(np.sqrt(len(diff) * np.var(diff))),
-        "pareto_k_max": float(max(np.max(a.pareto_k), np.max(b.pareto_k))),
+        "pareto_k_max": k_max,
         "ume_converged": diag.converged,
-        "interpretation": "elpd_diff > 0 favours consistency; |diff| < 2 SE: no evidence of inconsistency",
+        "interpretation": note,
     }
 
 

@@ -121,10 +121,13 @@ class Network:
         """Direct comparisons that also have indirect evidence from other trials (node-split candidates)."""
         import networkx as nx
 
+        if "_splittable" in self.__dict__:  # computed once: the league asks for every pair
+            return list(self.__dict__["_splittable"])
         out = []
         for a, b in self.edges()[["treatment_1", "treatment_2"]].itertuples(index=False):
             if nx.has_path(self.graph(exclude_pair=(a, b)), a, b):
                 out.append((a, b))
+        self.__dict__["_splittable"] = list(out)
         return out
 
     def evidence(self, a: str, b: str) -> str:
