@@ -147,3 +147,20 @@ def test_command_exits_2_on_one_arm_and_non_numeric_and_unknown_reference(tmp_pa
     assert "reference treatment 'Z' is not in the data" in capsys.readouterr().err
     assert _run_command(tmp_path, BINARY, "--tau-prior", "rhodes:pain") == 2
     assert "Rhodes" in capsys.readouterr().err
+
+
+def test_smd_is_hedges_g_with_its_variance():
+    text = "study,treatment,mean,sd,n\nt,A,10,4,50\nt,B,8,5,40\nu,A,3,1,20\nu,B,2,1,20\n"
+    s = from_dataframe(frame(text), "SMD", "A").studies[0]
+    sp = np.sqrt((49 * 16 + 39 * 25) / 88)
+    g = (1 - 3 / (4 * 88 - 1)) * (8 - 10) / sp
+    assert s.y[0] == pytest.approx(g)
+    assert s.V[0, 0] == pytest.approx(1 / 40 + 1 / 50 + g**2 / (2 * 90))
+
+
+def test_md_default_tau_prior_is_the_pooled_within_arm_sd():
+    text = "study,treatment,mean,sd,n\nt,A,10,4,50\nt,B,8,4,40\nu,A,3,4,20\nu,B,2,4,20\n"
+    net = from_dataframe(frame(text), "MD", "A")
+    args = argparse.Namespace(tau_prior=None, effect_prior=None, baseline_prior="normal:0,10", measure="MD")
+    priors = nma_command.priors_for(args, net)
+    assert priors["tau"].family == "half_normal" and priors["tau"].a == pytest.approx(4.0)
