@@ -6,7 +6,10 @@ Why these choices:
   contrasts, log RR from arms) uses the normal likelihood of the study's contrasts with their covariance;
 - multi-arm trials keep their correlated random effects (covariance tau^2 / 2), never split into pairs;
 - the gate is the pairwise engine's (R-hat <= 1.01, bulk and tail ESS >= 400, no divergences, one retry
-  at a higher target acceptance with longer tuning), applied to the reported effects and tau;
+  at a higher target acceptance with longer tuning, and twice the draws when only the ESS fell short),
+  applied to the reported effects and tau. The default target acceptance is 0.95: measured on the
+  10-treatment benchmark network, 0.9 missed ESS 400 in 2 of 3 seeds at 4 x 1000 draws, 0.95 in none,
+  at about the same time;
 - the same seed gives the same draws (nutpie seeds every chain from it).
 """
 
@@ -28,7 +31,7 @@ SAMPLER = {
     "draws": 1000,
     "tune": 1000,
     "chains": 4,
-    "target_accept": 0.9,
+    "target_accept": 0.95,
     "retry_target_accept": 0.99,
     "retry_tune": 2000,
 }
@@ -130,6 +133,8 @@ def sample_gated(lay, priors, re, n_report, seed, sampler=None, engine=None):
     if diag.converged:
         return draws, diag
     first = diag.reasons
+    if diag.divergences == 0 and diag.rhat_max <= GATE["rhat_max"]:
+        common["draws"] *= 2  # only the ESS fell short: more draws, not just smaller steps, fix that
     draws = engine.sample(
         lay, priors, re, tune=cfg["retry_tune"], target_accept=cfg["retry_target_accept"], **common
     )
