@@ -129,13 +129,14 @@ def network_plot(net, path: Path) -> None:
     part = net.participants()
     sizes = np.array([part[t] for t in g.nodes], dtype=float)
     sizes = 300 + 2700 * (np.sqrt(np.nan_to_num(sizes)) / max(np.sqrt(np.nan_to_num(sizes)).max(), 1.0))
-    widths = [1.0 + 2.0 * g.edges[e]["trials"] for e in g.edges]
+    top = max((g.edges[e]["trials"] for e in g.edges), default=1)
+    widths = [1.0 + 9.0 * g.edges[e]["trials"] / top for e in g.edges]
     fig, ax = plt.subplots(figsize=(6.5, 6.5))
     nx.draw_networkx_edges(g, pos, ax=ax, width=widths, edge_color="#7a8a99")
     nx.draw_networkx_nodes(g, pos, ax=ax, node_size=sizes, node_color="#2b6cb0", alpha=0.85)
     nx.draw_networkx_labels(g, pos, ax=ax, font_size=9)
     nx.draw_networkx_edge_labels(
-        g, pos, ax=ax, edge_labels={e: g.edges[e]["trials"] for e in g.edges}, font_size=8
+        g, pos, ax=ax, edge_labels={e: g.edges[e]["trials"] for e in g.edges}, font_size=8, label_pos=0.35
     )
     ax.set_title("Network: node area ~ participants, edge width ~ trials (labels: trials)", fontsize=9)
     ax.axis("off")
