@@ -44,6 +44,8 @@ def ensure_compile_cache() -> None:
         cache = os.environ.get("NEUROMOD_PYTENSOR_CACHE", str(root / ".cache" / "pytensor"))
         flags = os.environ.get("PYTENSOR_FLAGS", "")
         os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, f"compiledir={cache}") if x)
+    # pip-installed PyTensor warns about BLAS on every run; results do not change (shared/PITFALLS.md)
+    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
     if "numba__cache" not in os.environ.get("PYTENSOR_FLAGS", ""):  # on-disk numba cache: 15 s -> 8 s
         os.environ["PYTENSOR_FLAGS"] += ",numba__cache=True"
 
