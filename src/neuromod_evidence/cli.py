@@ -17,6 +17,7 @@ SUBCOMMANDS = {
     "normalize": "neuromod_evidence.commands.normalize",
     "fit": "neuromod_evidence.commands.fit",
     "ctgov-outcomes": "neuromod_evidence.commands.ctgov_outcomes",
+    "nma": "neuromod_evidence.commands.nma",
 }
 
 
