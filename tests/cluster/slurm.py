@@ -47,7 +47,9 @@ class LocalSlurm:
         self.nodename = socket.gethostname().split(".")[0]
         self.cpus = cpus or os.cpu_count() or 1
         # what slurmd detects (RealMemory may not exceed it), minus a margin for the OS
-        self.memory_mb = memory_mb or int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 * 0.9)
+        self.memory_mb = memory_mb or int(
+            os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 * 0.9
+        )
         self.procs: dict[str, subprocess.Popen] = {}
         self.conf = self.root / "etc" / "slurm.conf"
         self.munge_socket = self.root / "munge" / "munge.socket"
@@ -201,7 +203,9 @@ PartitionName=debug Nodes={self.nodename} Default=YES MaxTime=INFINITE State=UP
         while time.monotonic() < deadline:
             for name, proc in self.procs.items():
                 if proc.poll() is not None:
-                    raise RuntimeError(f"{name} exited ({proc.returncode}) while waiting for {what}:\n{self.logs()}")
+                    raise RuntimeError(
+                        f"{name} exited ({proc.returncode}) while waiting for {what}:\n{self.logs()}"
+                    )
             if ready():
                 return
             time.sleep(0.5)
@@ -215,7 +219,9 @@ PartitionName=debug Nodes={self.nodename} Default=YES MaxTime=INFINITE State=UP
         return "\n".join(parts)
 
 
-if __name__ == "__main__":  # manual use: python tests/cluster/slurm.py /tmp/slurm ; then SLURM_CONF=... sbatch
+if (
+    __name__ == "__main__"
+):  # manual use: python tests/cluster/slurm.py /tmp/slurm ; then SLURM_CONF=... sbatch
     import sys
 
     cluster = LocalSlurm(Path(sys.argv[1])).start()
