@@ -58,11 +58,16 @@ class LocalSlurm:
     def env(self) -> dict[str, str]:
         env = dict(os.environ)
         env["SLURM_CONF"] = str(self.conf)
-        # the jobs inherit this environment (sbatch --export=ALL is the default)
+        # The jobs inherit this environment (the executor submits with --export=ALL), but the SLURM job-step
+        # executor (snakemake-executor-plugin-slurm-jobstep 0.6.1) drops every SLURM_* variable, SLURM_CONF
+        # too, before its nested `srun`; on a real cluster srun then reads /etc/slurm/slurm.conf. Here the
+        # configuration lives in the temporary directory, so bin/srun re-exports SLURM_CONF and execs the
+        # real srun.
+        env["PATH"] = os.pathsep.join([str(self.root / "bin"), env.get("PATH", "")])
         return env
 
     def _write_config(self) -> None:
-        for sub in ("etc", "munge", "state", "spool", "log", "run"):
+        for sub in ("etc", "munge", "state", "spool", "log", "run", "bin"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         os.chmod(self.root / "munge", 0o711)
         self.ctld_port, self.slurmd_port = _free_port(), _free_port()
@@ -79,7 +84,7 @@ AuthType=auth/munge
 CredType=cred/munge
 AuthInfo=socket={self.munge_socket}
 StateSaveLocation={r}/state
-SlurmdSpoolDir={r}/spool/slurmd-%n
+SlurmdSpoolDir={r}/spool
 SlurmctldPidFile={r}/run/slurmctld.pid
 SlurmdPidFile={r}/run/slurmd-%n.pid
 SlurmctldLogFile={r}/log/slurmctld.log
@@ -112,6 +117,11 @@ PartitionName=debug Nodes={self.nodename} Default=YES MaxTime=INFINITE State=UP
         )
         # cgroups are not used (proctrack/linuxproc, task/none); slurmd still reads this file if present
         (self.root / "etc" / "cgroup.conf").write_text("CgroupPlugin=autodetect\nIgnoreSystemd=yes\n")
+        srun = self.root / "bin" / "srun"
+        srun.write_text(
+            f'#!/bin/sh\nSLURM_CONF={self.conf} exec {shutil.which("srun") or "/usr/bin/srun"} "$@"\n'
+        )
+        srun.chmod(0o755)
         key = self.root / "munge" / "munge.key"
         key.write_bytes(os.urandom(1024))
         os.chmod(key, 0o400)

@@ -17,11 +17,10 @@ from tests.cluster.helpers import compared_outputs, copy_repository, run_snakema
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 # Only what differs between this one-node test cluster and a real one: no accounting database (job states
-# come from squeue, which the cluster keeps for MinJobAge = 10 min), no account to charge, and a quick
+# come from squeue, which the cluster keeps for MinJobAge = 10 min), and a quick
 # first status poll so that a 2-minute workflow is not dominated by the plugin's 40-second default.
 TEST_CLUSTER_ARGS = (
     "--slurm-status-command", "squeue",
-    "--slurm-no-account",
     "--slurm-init-seconds-before-status-checks", "2",
     "--latency-wait", "5",
 )  # fmt: skip
@@ -71,7 +70,8 @@ def test_workflow_runs_through_slurm_and_matches_the_local_run(slurm_cluster, lo
         assert f"JobId={job['id']}" in ctld
     # local rules (fetches, rules without an action) stayed on the submitting node
     assert not _rules_run(log, "localrule") & _slurm_rules(slurm_cluster)
-    assert list((work / "logs" / "slurm").rglob("*")), "the SLURM job logs go to logs/slurm"
+    slurm_logs = {p.parent.name for p in (work / "logs" / "slurm").rglob("*.log")}
+    assert {f"rule_{r}" for r in submitted} <= slurm_logs, "each job's SLURM log is kept under logs/slurm"
 
     # the same bytes as the local run
     outputs = compared_outputs(work / "results")
