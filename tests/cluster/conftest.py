@@ -6,6 +6,7 @@ NEUROMOD_REQUIRE_SLURM=1 (set by .ci/run) turns the skip into a failure, so CI c
 
 from __future__ import annotations
 
+import importlib.util
 import os
 
 import pytest
@@ -16,8 +17,12 @@ from tests.cluster.slurm import LocalSlurm, slurm_installed
 
 @pytest.fixture(scope="session")
 def slurm_cluster(tmp_path_factory):
+    message = None
     if not slurm_installed():
         message = "SLURM (slurmctld, slurmd, munge, slurm-client) is not installed: run .ci/install-slurm"
+    elif importlib.util.find_spec("snakemake_executor_plugin_slurm") is None:
+        message = "the SLURM executor plugin is not installed: pip install -e '.[cluster]'"
+    if message:
         if os.environ.get("NEUROMOD_REQUIRE_SLURM") == "1":
             pytest.fail(message)
         pytest.skip(message)

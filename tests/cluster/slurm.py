@@ -229,15 +229,20 @@ PartitionName=debug Nodes={self.nodename} Default=YES MaxTime=INFINITE State=UP
         return "\n".join(parts)
 
 
-if (
-    __name__ == "__main__"
-):  # manual use: python tests/cluster/slurm.py /tmp/slurm ; then SLURM_CONF=... sbatch
+if __name__ == "__main__":
+    # manual use: python tests/cluster/slurm.py DIR, then in another shell the printed export, then sbatch ...
+    import signal
     import sys
 
     cluster = LocalSlurm(Path(sys.argv[1])).start()
-    print(f"export SLURM_CONF={cluster.conf}   # Ctrl-C stops the cluster")
+    print(
+        f"export SLURM_CONF={cluster.conf} PATH={cluster.root / 'bin'}:$PATH   # kill {os.getpid()} stops it"
+    )
+    sys.stdout.flush()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        while True:
-            time.sleep(3600)
+        signal.pause()
     except KeyboardInterrupt:
+        pass
+    finally:
         cluster.stop()

@@ -70,7 +70,7 @@ def test_workflow_runs_through_slurm_and_matches_the_local_run(slurm_cluster, lo
         assert f"JobId={job['id']}" in ctld
     # local rules (fetches, rules without an action) stayed on the submitting node
     assert not _rules_run(log, "localrule") & _slurm_rules(slurm_cluster)
-    slurm_logs = {p.parent.name for p in (work / "logs" / "slurm").rglob("*.log")}
+    slurm_logs = {part for p in (work / "logs" / "slurm").rglob("*.log") for part in p.parts}
     assert {f"rule_{r}" for r in submitted} <= slurm_logs, "each job's SLURM log is kept under logs/slurm"
 
     # the same bytes as the local run
