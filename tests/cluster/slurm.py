@@ -9,8 +9,9 @@ points at the generated slurm.conf.
 Settings that make it work in an unprivileged-looking container without systemd or cgroup delegation:
 proctrack/linuxproc (process tracking by parent pid, no cgroups), task/none, jobacct_gather/none,
 SlurmUser=root, and every state/spool/log/pid path under `root`. No accounting database: the SLURM
-executor plugin reads job states with `squeue --states=all` when MinJobAge is long enough (the profile
-sets `slurm-status-command: squeue` only for this test cluster; real clusters keep the default, sacct).
+executor plugin reads job states with `squeue --states=all` when MinJobAge is long enough (the tests pass
+`--slurm-status-command squeue`; real clusters keep the default, sacct). Finished jobs are also written to
+log/jobcomp.txt (jobcomp/filetxt) and named in log/slurmctld.log.
 """
 
 from __future__ import annotations
