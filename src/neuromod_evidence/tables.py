@@ -108,7 +108,7 @@ SUMMARY = _t(
     "freq_method tau_prior effect_prior direction mcid scale exact_pred_low exact_pred_high exact_tau "
     "exact_tau_low exact_tau_high freq_tau2 freq_pred_low freq_pred_high sampler target_accept attempts seed "
     "baseline_risk log_rr_estimate log_rr_ci_low log_rr_ci_high rd_estimate rd_ci_low rd_ci_high "
-    "per1000_estimate per1000_ci_low per1000_ci_high continuity_corrected excluded_studies notes",
+    "per1000_estimate per1000_ci_low per1000_ci_high continuity_corrected excluded_studies notes source_kind sources",
     ints="k ess_bulk_min ess_tail_min divergences attempts seed continuity_corrected",
     floats=_SUMMARY_FLOATS,
     bools="converged exact_agrees",

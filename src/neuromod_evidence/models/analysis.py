@@ -35,6 +35,8 @@ SUMMARY_COLUMNS = [
     "attempts", "seed", "baseline_risk", "log_rr_estimate", "log_rr_ci_low", "log_rr_ci_high",
     "rd_estimate", "rd_ci_low", "rd_ci_high", "per1000_estimate", "per1000_ci_low", "per1000_ci_high",
     "continuity_corrected", "excluded_studies", "notes",
+    # where the analysis' contrasts came from (pipeline.provenance): publication / registry, PMIDs and NCT ids
+    "source_kind", "sources",
 ]  # fmt: skip
 
 
