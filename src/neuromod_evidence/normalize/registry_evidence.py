@@ -134,7 +134,7 @@ def _same_time(df: pd.DataFrame, r: pd.Series) -> pd.Series:
 def _same_what(df: pd.DataFrame, r: pd.Series) -> pd.Series:
     keep = df["outcome"] == r["outcome"]
     for col in ("site", "value_type"):
-        keep &= df[col].map(lambda v, col=col: _compatible(v, r[col]))
+        keep &= df[col].map(lambda v, col=col: _compatible(v, r[col])).astype(bool)
     return keep
 
 
