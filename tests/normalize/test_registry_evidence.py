@@ -213,3 +213,20 @@ def test_an_accepted_registry_trial_reaches_the_fit_summary(tmp_path):
     both = summary.loc[RESP]
     assert (both["source_kind"], both["k"]) == ("publication+registry", 2)
     assert both["sources"] == f"{NCT};PMID:11111111"
+
+
+def test_the_normalize_command_takes_the_registry_rows(tmp_path, capsys):
+    from neuromod_evidence.cli import main
+    from tests.evidence_factory import write_config
+
+    run(tmp_path, ACCEPT)
+    cfg = base_config(evidence_dir=str(tmp_path / "evidence"))
+    cfg["indications"] = {"fbss": cfg["indications"]["fbss"]}
+    cfg["fetch"] = {**cfg.get("fetch", {}), "decisions_file": str(tmp_path / "decisions.csv")}
+    config = write_config(tmp_path / "config.yaml", cfg)
+    out = tmp_path / "cli"
+    args = ["normalize", "--config", str(config), "--out", str(out),
+            "--registry-outcomes", str(tmp_path / "screening" / "registry_outcomes.csv")]  # fmt: skip
+    assert main(args) == 0
+    contrasts = read_table(CONTRASTS, out / "contrasts.csv")
+    assert "registry" in set(contrasts.loc[contrasts["trial_id"] == "nct99999901", "source_kind"])
