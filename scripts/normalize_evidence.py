@@ -1,4 +1,4 @@
-"""Snakemake adapter of rule normalize_evidence: validate once, normalize, write the tables."""
+"""Snakemake adapter of rule normalize_evidence: validate, add the posted registry results, normalize, write."""
 
 from pathlib import Path
 
@@ -7,10 +7,19 @@ from neuromod_evidence.settings import Settings
 from neuromod_evidence.workflow_io import logged
 
 
-def main(config: dict, out_dir: str) -> None:
-    normalize_stage(Settings.from_config(config), out_dir)
+def main(config: dict, out_dir: str, registry_rows: str | None = None, decisions: str | None = None) -> None:
+    normalize_stage(
+        Settings.from_config(config), out_dir, registry_outcomes=registry_rows, decisions_file=decisions
+    )
 
 
 if __name__ == "__main__":
+    decisions = getattr(snakemake.input, "decisions", None)  # an optional file: absent is an empty list
+    decisions = decisions if isinstance(decisions, str) else (decisions[0] if decisions else None)
     with logged(snakemake.log[0]):
-        main(snakemake.params.config, str(Path(snakemake.output.validation).parent))
+        main(
+            snakemake.params.config,
+            str(Path(snakemake.output.validation).parent),
+            snakemake.input.registry_rows,
+            decisions,
+        )

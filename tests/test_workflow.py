@@ -104,7 +104,7 @@ def test_malformed_evidence_stops_the_run_before_modelling(tmp_path):
     arms.write_text(arms.read_text().replace(",pns,40,", ",stimulator,40,", 1))
     result = snakemake("--configfile", "config.yaml", "--cores", "1", cwd=work)
     assert result.returncode != 0
-    log = (work / "logs" / "normalize_evidence.log").read_text()
+    log = (work / "logs" / "validate_evidence.log").read_text()  # validation runs first, in its own rule
     assert "arms.csv, line 2, field 'class': unknown intervention/comparator class 'stimulator'" in log
     assert not (work / "results" / "normalized" / "contrasts.csv").exists()
 

@@ -134,6 +134,7 @@ class NormalizeSettings:
     impute_missing_sd: bool
     crossover_prefer_first_period: bool
     ci_z_threshold_n: int
+    registry_results: str = "fill"  # off | fill | prefer_registry (docs/data-model.md)
 
 
 @dataclass(frozen=True)
@@ -324,7 +325,9 @@ def _build(config: dict[str, Any], source: str) -> Settings:
         outcomes=outcomes,
         windows=default_windows,
         indications={iid: _indication(iid, ind, outcomes) for iid, ind in config["indications"].items()},
-        normalize=NormalizeSettings(**config["normalize"]),
+        normalize=NormalizeSettings(
+            **{**config["normalize"], "registry_results": config["normalize"]["registry_results"] or "off"}
+        ),
         models=_model_settings(m),
         source=source,
     )

@@ -75,7 +75,7 @@ NORMALIZED_ARMS = _t(
 NORMALIZED_OUTCOMES = _t(
     "outcomes",
     f"{_CURATED_OUTCOME_COLUMNS} window mean_common sd_common n_used events_used total_used sd_method "
-    "sd_from_median events_derived n_assumed usable problem total_min total_max",
+    "sd_from_median events_derived n_assumed usable problem total_min total_max source_kind",
     floats=f"timepoint_months {_CURATED_VALUES} mean_common sd_common n_used events_used total_used total_min total_max",
     bools="sd_from_median events_derived n_assumed usable",
 )
@@ -84,7 +84,8 @@ CONTRASTS = _t(
     "analysis_id indication outcome comparison timepoint trial_id study_label year design blinding sponsor "
     "measure direction data_type estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c "
     "timepoint_months value_type site intervention_class comparator_class intervention_arms comparator_arms "
-    "sd_imputed sd_from_median events_derived n_assumed crossover period uncertain method source_rows sources",
+    "sd_imputed sd_from_median events_derived n_assumed crossover period uncertain method source_rows sources "
+    "source_kind",
     ints="year",
     floats="estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c timepoint_months",
     bools="sd_imputed sd_from_median events_derived n_assumed crossover uncertain",
@@ -107,7 +108,7 @@ SUMMARY = _t(
     "freq_method tau_prior effect_prior direction mcid scale exact_pred_low exact_pred_high exact_tau "
     "exact_tau_low exact_tau_high freq_tau2 freq_pred_low freq_pred_high sampler target_accept attempts seed "
     "baseline_risk log_rr_estimate log_rr_ci_low log_rr_ci_high rd_estimate rd_ci_low rd_ci_high "
-    "per1000_estimate per1000_ci_low per1000_ci_high continuity_corrected excluded_studies notes",
+    "per1000_estimate per1000_ci_low per1000_ci_high continuity_corrected excluded_studies notes source_kind sources",
     ints="k ess_bulk_min ess_tail_min divergences attempts seed continuity_corrected",
     floats=_SUMMARY_FLOATS,
     bools="converged exact_agrees",
@@ -138,9 +139,12 @@ REGISTRY_EXTRA_COLUMNS = (
     "nct_id registry_group_id registry_group_title registry_outcome_type param_type dispersion_type unit "
     "time_frame class_title category_title"
 )
+# the study-level facts a registry trial accepted in the decisions file needs to become a trial of the analyses
+# (design, masking and sponsor class as the registry states them; normalize/registry_trials.py maps them)
+REGISTRY_STUDY_COLUMNS = "last_update_posted study_title study_acronym study_year study_design study_masking sponsor_class sponsor_name"
 REGISTRY_OUTCOMES = _t(
     "registry_outcomes",
-    f"{_CURATED_OUTCOME_COLUMNS} {REGISTRY_EXTRA_COLUMNS} indication",
+    f"{_CURATED_OUTCOME_COLUMNS} {REGISTRY_EXTRA_COLUMNS} indication {REGISTRY_STUDY_COLUMNS}",
     floats=f"timepoint_months {_CURATED_VALUES}",
 )
 REGISTRY_UNMAPPED = _t(

@@ -10,9 +10,11 @@
 # In offline mode (the default) no rule opens a connection; with no snapshot the tables are empty and
 # results/screening/prisma.csv says why.
 #
-# Every rule reads the curated evidence only through the validated, normalized tables
-# (results/normalized/*.csv), so it runs after validation: a malformed curated file stops the run at
-# validation and the previous screening tables stay. Package functions: living.refresh.fetch_to_report,
+# Every rule reads the curated evidence only through validated tables, so it runs after validation: the
+# fetch rules and the registry extraction read the validated curated trials (results/validated/trials.csv,
+# before normalization, which takes the extracted registry rows as input); the screening queue and the
+# cross-check read the normalized tables. A malformed curated file stops the run at validation and the
+# previous screening tables stay. Package functions: living.refresh.fetch_to_report,
 # screening.build.extract_registry_results, screening.build.build_screening.
 
 
@@ -21,7 +23,7 @@ include: "fetch_helpers.smk"
 
 rule fetch_ctgov_studies:
     input:
-        trials="results/normalized/trials.csv",
+        trials="results/validated/trials.csv",
     output:
         temp("results/screening/fetch/ctgov_{indication}.json"),
     log:
@@ -39,7 +41,7 @@ rule fetch_pubmed_records:
     input:
         # the registry refresh first: its NCT ids are searched in PubMed as [si]
         ctgov="results/screening/fetch/ctgov_{indication}.json",
-        trials="results/normalized/trials.csv",
+        trials="results/validated/trials.csv",
     output:
         temp("results/screening/fetch/pubmed_{indication}.json"),
     log:
@@ -73,7 +75,7 @@ rule refresh_snapshots:
 rule extract_registry_results:
     input:
         snapshots=existing_ctgov_snapshots,
-        trials="results/normalized/trials.csv",
+        trials="results/validated/trials.csv",
     output:
         rows="results/screening/registry_outcomes.csv",
         unmapped="results/screening/registry_unmapped.csv",

@@ -16,6 +16,12 @@ def register(subparsers, name: str) -> None:
     )
     add_evidence_arguments(parser)
     parser.add_argument("--out", default="results/normalized", help="output folder (default: %(default)s)")
+    parser.add_argument(
+        "--registry-outcomes",
+        default=None,
+        help="posted registry results to add as evidence (results/screening/registry_outcomes.csv; "
+        "precedence: config normalize.registry_results)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -27,7 +33,13 @@ def run(args: argparse.Namespace) -> int:
     if settings is None:
         return 1
     try:
-        result = normalize_stage(settings, args.out, args.evidence_dir)
+        result = normalize_stage(
+            settings,
+            args.out,
+            args.evidence_dir,
+            registry_outcomes=args.registry_outcomes,
+            decisions_file=settings.fetch.decisions_file if args.registry_outcomes else None,
+        )
     except EvidenceError as exc:
         print(exc, file=sys.stderr)
         return 1

@@ -111,10 +111,10 @@ def fit_all(
             raise
         except Exception as exc:  # one broken analysis must not hide the others; it is flagged
             log.error("%s failed:\n%s", aid, traceback.format_exc())
-            frames.append(_failed_row(rows, f"{type(exc).__name__}: {exc}"))
+            frames.append(_failed_row(rows, f"{type(exc).__name__}: {exc}").assign(**provenance(rows)))
             continue
         write_analysis(result, out_dir / aid)
-        frames.append(result.to_frame())
+        frames.append(result.to_frame().assign(**provenance(rows)))
         s = result.summary
         log.info(
             "[%d/%d, %.0f s] %s: k=%d %s converged=%s estimate=%.3f [%.3f, %.3f] (%.2f s)", i, len(groups),
@@ -127,6 +127,17 @@ def fit_all(
     log.info("%d analyses written to %s in %.1f s; %d not converged", len(summary), out_dir,
              time.perf_counter() - started, n_bad)  # fmt: skip
     return summary
+
+
+def provenance(rows: pd.DataFrame) -> dict[str, str]:
+    """Where an analysis' contrasts came from: ``source_kind`` (publication, registry or both, joined by +)
+    and ``sources`` (the PMIDs and NCT ids of its rows), so a registry-sourced estimate says so."""
+    kinds = {k for v in rows["source_kind"].dropna() for k in str(v).split("+")}
+    sources = {x for v in rows["sources"].dropna() for x in str(v).split(";") if x}
+    return {
+        "source_kind": "+".join(k for k in ("publication", "registry") if k in kinds),
+        "sources": ";".join(sorted(sources)),
+    }
 
 
 def collect_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:

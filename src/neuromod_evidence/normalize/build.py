@@ -21,7 +21,7 @@ from .ledger import Ledger, issues_table
 from .rows import RowIndex, pooled_sds
 from .trial_contrast import TrialContrast, analysis_id
 
-BOOKKEEPING = ["_file", "_line", "indication_folder", "row_key"]
+BOOKKEEPING = ["_file", "_line", "indication_folder", "row_key", "_hold"]
 
 
 @dataclass
@@ -37,7 +37,13 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
     arms = evidence.arms
     outcomes = convert_outcome_rows(evidence.outcomes, arms, settings)
     outcomes["row_key"] = "outcomes:" + outcomes["row_id"].astype(str)
+    if "source_kind" not in outcomes:  # no registry results merged (with_registry_results adds both)
+        outcomes["source_kind"], outcomes["_hold"] = "publication", None
+    held = outcomes["_hold"].notna()  # registry rows kept out, publication rows set aside: the reason stays
+    outcomes.loc[held, "usable"] = False
+    outcomes.loc[held, "problem"] = outcomes.loc[held, "_hold"]
     contrasts_in = evidence.contrasts.copy()
+    contrasts_in["source_kind"] = "publication"
     contrasts_in["row_key"] = "contrasts:" + contrasts_in["row_id"].astype(str)
     ledger = Ledger()
     for _, row in outcomes[~outcomes["usable"].astype(bool)].iterrows():

@@ -112,6 +112,7 @@ def flags(rows: pd.DataFrame) -> dict[str, Any]:
         return bool(rows[col].fillna(False).astype(bool).any()) if col in rows else False
 
     sources = sorted(set(rows["source"].dropna()))
+    kinds = {k for kind in rows["source_kind"].dropna() for k in str(kind).split("+")}
     return dict(
         sd_imputed=False,
         sd_from_median=any_true("sd_from_median"),
@@ -119,6 +120,7 @@ def flags(rows: pd.DataFrame) -> dict[str, Any]:
         n_assumed=any_true("n_assumed"),
         uncertain=bool((rows["status"] == "uncertain").any()),
         sources=";".join(sources),
+        source_kind="+".join(k for k in ("publication", "registry") if k in kinds),
     )
 
 

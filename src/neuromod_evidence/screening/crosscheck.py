@@ -94,7 +94,10 @@ def _registry_match(trial_reg: pd.DataFrame, c: pd.Series, reg_arm: str) -> pd.D
     return cand
 
 
-def _compare(c: pd.Series, r: pd.Series, stat: str, scales: Mapping[str, Scale]) -> dict[str, Any] | None:
+def compare_statistic(
+    c: pd.Series, r: pd.Series, stat: str, scales: Mapping[str, Scale]
+) -> dict[str, Any] | None:
+    """One statistic of a curated row against a registry row: agree / differ (beyond rounding) / not comparable."""
     cv, rv = _num(c.get(stat)), _num(r.get(stat))
     if cv is None or rv is None:
         return None
@@ -155,7 +158,7 @@ def _crosscheck_trial(
             )
             continue
         r = cand.iloc[0]
-        compared = [x for x in (_compare(c, r, stat, scales) for stat in STATISTICS) if x]
+        compared = [x for x in (compare_statistic(c, r, stat, scales) for stat in STATISTICS) if x]
         if not compared:
             compared = [
                 dict(

@@ -63,6 +63,8 @@ class CuratedTables:
         self.trials = read_table(NORMALIZED_TRIALS, paths.trials)
         self.arms = read_table(NORMALIZED_ARMS, paths.arms) if paths.arms else None
         self.outcomes = read_table(NORMALIZED_OUTCOMES, paths.outcomes) if paths.outcomes else None
+        if self.outcomes is not None:  # the registry's own rows are not curated numbers to cross-check
+            self.outcomes = self.outcomes[self.outcomes["source_kind"] != "registry"].reset_index(drop=True)
 
     def indication(self, indication: str) -> Curated:
         trials = self.trials[self.trials["indication"] == indication].reset_index(drop=True)

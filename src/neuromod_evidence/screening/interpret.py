@@ -140,6 +140,8 @@ def interpret(m: Measurement, vocab: Vocabulary) -> Interpretation:
 
 def _binary(m: Measurement, it: Interpretation, vocab: Vocabulary, value, denominator) -> list[str]:
     it.scale = vocab.scale(vocab.family(it.outcome)) or ""
+    if re.search(r"\bpain\b", m.outcome_title, re.I):  # a responder of leg pain is analysed by its site
+        it.site = site_of(" ".join((m.outcome_title, m.class_title, m.category_title)))
     if denominator is None:
         return ["no denominator of participants for this group"]
     if m.denominator_units and not PARTICIPANT_UNIT.search(m.denominator_units):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from neuromod_evidence.living.ctgov.parse import get_path
 from neuromod_evidence.living.ctgov.results import (
     Measurement,
     dispersion_kind,
@@ -49,6 +50,33 @@ def _fmt(x: float | None) -> str:
     if x is None:
         return ""
     return f"{x:.10g}"
+
+
+def study_facts(study: Mapping[str, Any]) -> dict[str, str]:
+    """The study-level columns of every row (REGISTRY_STUDY_COLUMNS): what the record says of the trial as a
+    whole, so that a registry trial accepted in the decisions file can enter the analyses without curation."""
+    p = study.get("protocolSection", {}) if isinstance(study, Mapping) else {}
+    status = get_path(p, "statusModule", default={}) or {}
+    year = ""
+    for key in ("startDateStruct", "studyFirstPostDateStruct"):
+        date = str(get_path(status, key, "date", default="") or "")
+        if date[:4].isdigit():
+            year = date[:4]
+            break
+    return dict(
+        last_update_posted=str(get_path(status, "lastUpdatePostDateStruct", "date", default="") or ""),
+        study_title=str(get_path(p, "identificationModule", "briefTitle", default="") or ""),
+        study_acronym=str(get_path(p, "identificationModule", "acronym", default="") or ""),
+        study_year=year,
+        study_design=str(get_path(p, "designModule", "designInfo", "interventionModel", default="") or ""),
+        study_masking=str(
+            get_path(p, "designModule", "designInfo", "maskingInfo", "masking", default="") or ""
+        ),
+        sponsor_class=str(
+            get_path(p, "sponsorCollaboratorsModule", "leadSponsor", "class", default="") or ""
+        ),
+        sponsor_name=str(get_path(p, "sponsorCollaboratorsModule", "leadSponsor", "name", default="") or ""),
+    )
 
 
 def _arm_ids(measurements: list[Measurement]) -> dict[tuple[int, str], str]:
@@ -118,6 +146,7 @@ def study_rows(
     nct = measurements[0].nct_id if measurements else ""
     trial = trial_id or (nct.lower() or "unknown")
     rows, unmapped = [], []
+    facts = study_facts(study)
     seen_ids: dict[str, int] = {}
     for m in measurements:
         it = _interpret(m, vocab)
@@ -145,7 +174,7 @@ def study_rows(
         value, _ = parse_number(m.value)
         denominator, _ = parse_number(m.denominator)
         tp = it.timepoint_months
-        row = {c: "" for c in ROW_COLUMNS}
+        row = {**{c: "" for c in ROW_COLUMNS}, **facts}
         base_id = f"{trial}-reg{m.outcome_index + 1}-{it.outcome}-{tp:g}m-{arm}"
         seen_ids[base_id] = seen_ids.get(base_id, 0) + 1
         row_id = base_id if seen_ids[base_id] == 1 else f"{base_id}-{seen_ids[base_id]}"
