@@ -7,9 +7,15 @@ from neuromod_evidence.settings import Settings
 from neuromod_evidence.workflow_io import logged
 
 
-def main(config: dict, out_dir: str, registry_rows: str | None = None, decisions: str | None = None) -> None:
+def main(
+    config: dict, out_dir: str, registry_rows: str | None = None, decisions: str | None = None, validated=None
+) -> None:
     normalize_stage(
-        Settings.from_config(config), out_dir, registry_outcomes=registry_rows, decisions_file=decisions
+        Settings.from_config(config),
+        out_dir,
+        registry_outcomes=registry_rows,
+        decisions_file=decisions,
+        validated=validated,
     )
 
 
@@ -22,4 +28,5 @@ if __name__ == "__main__":
             str(Path(snakemake.output.validation).parent),
             snakemake.input.registry_rows,
             decisions,
+            snakemake.input.validated,
         )

@@ -22,7 +22,10 @@ def _pins(requirements) -> dict[str, str]:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    wanted = _pins(project["dependencies"] + [pin for extra in project["optional-dependencies"].values() for pin in extra])
+    wanted = _pins(
+        project["dependencies"]
+        + [pin for extra in project["optional-dependencies"].values() for pin in extra]
+    )
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
     listed = _pins([r for r in pip_section if not r.startswith("-e")])

@@ -10,6 +10,7 @@ rule validate_evidence:
         evidence_files(),
     output:
         trials="results/validated/trials.csv",
+        evidence="results/validated/evidence.pickle",
         validation="results/validated/validation.txt",
     log:
         "logs/validate_evidence.log",
@@ -23,8 +24,7 @@ rule validate_evidence:
 
 rule normalize_evidence:
     input:
-        evidence_files(),
-        validated="results/validated/validation.txt",
+        validated="results/validated/evidence.pickle",
         registry_rows="results/screening/registry_outcomes.csv",
         decisions=decisions_file,
     output:
