@@ -21,7 +21,9 @@ def test_certainty_starts_high_and_is_rated_down_never_below_very_low():
 
 def test_overrides_are_applied_and_shown(tmp_path):
     path = tmp_path / "certainty_overrides.csv"
-    path.write_text("analysis_id,domain,judgement,reason\nx,risk_of_bias,not serious,full text read: concealed\n")
+    path.write_text(
+        "analysis_id,domain,judgement,reason\nx,risk_of_bias,not serious,full text read: concealed\n"
+    )
     overrides = read_overrides(path)
     out = apply_overrides([j("risk_of_bias", 2, "60% high"), j("imprecision", 1)], overrides, "x")
     a = assess(out)
@@ -63,4 +65,7 @@ def test_santesso_wording(certainty, est, low, high, expected):
 
 
 def test_increases_for_responders():
-    assert statement("moderate", "SCS", "responders", 1.2, 0.5, 2.0, 0.405) == "SCS probably increases responders."
+    assert (
+        statement("moderate", "SCS", "responders", 1.2, 0.5, 2.0, 0.405)
+        == "SCS probably increases responders."
+    )

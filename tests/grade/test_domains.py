@@ -103,5 +103,7 @@ def test_optimal_information_size():
 def test_indirectness_and_publication_bias():
     assert indirectness([]).downgrade == 0
     assert indirectness(["leg and back pain pooled"]).downgrade == 1
-    assert publication_bias(3).downgrade == 0 and "not assessable below 10 trials" in publication_bias(3).reason
+    assert (
+        publication_bias(3).downgrade == 0 and "not assessable below 10 trials" in publication_bias(3).reason
+    )
     assert "funnel" in publication_bias(12).reason

@@ -195,7 +195,7 @@ def _concat(frames: list[pd.DataFrame], schema: pa.DataFrameSchema) -> pd.DataFr
 def _rob_problems(rob: pd.DataFrame, trials: pd.DataFrame) -> list[Problem]:
     """Each risk-of-bias row names a trial of its own indication folder, once per trial, outcome and domain."""
     problems = []
-    known = set(zip(trials["indication_folder"], trials["trial_id"])) if len(trials) else set()
+    known = set(zip(trials["indication_folder"], trials["trial_id"], strict=False)) if len(trials) else set()
     seen: set[tuple] = set()
     for _, r in rob.iterrows():
         if (r["indication_folder"], r["trial_id"]) not in known:

@@ -53,8 +53,8 @@ def trial_risk(rob: pd.DataFrame, trial_id: str, outcome: str) -> str:
         return "not_assessed"
     general = rows[rows["outcome"].isna() | (rows["outcome"].astype(str).str.strip() == "")]
     specific = rows[rows["outcome"].astype(str) == outcome]
-    by_domain = {**dict(zip(general["domain"], general["judgement"])),
-                 **dict(zip(specific["domain"], specific["judgement"]))}  # fmt: skip
+    by_domain = {**dict(zip(general["domain"], general["judgement"], strict=False)),
+                 **dict(zip(specific["domain"], specific["judgement"], strict=False))}  # fmt: skip
     worst = max(by_domain.values(), key=lambda j: ROB_ORDER.get(j, 1))
     if worst == "not_assessable":
         return "some_concerns" if any(j == "some_concerns" for j in by_domain.values()) else "not_assessable"
@@ -76,7 +76,9 @@ def risk_of_bias(rob: pd.DataFrame, weights: Mapping[str, float], outcome: str) 
             share["concerns"] += w / total
     pct = f"{share['concerns']:.0%} of the weight from trials with some concerns or high risk"
     if share["high"] >= MAJORITY:
-        return Judgement("risk_of_bias", 2, f"{share['high']:.0%} of the weight from trials at high risk of bias")
+        return Judgement(
+            "risk_of_bias", 2, f"{share['high']:.0%} of the weight from trials at high risk of bias"
+        )
     if share["concerns"] >= MAJORITY:
         return Judgement("risk_of_bias", 1, pct)
     return Judgement("risk_of_bias", 0, pct)
@@ -104,11 +106,16 @@ def inconsistency(k: int, i2: float, pred_low: float, pred_high: float, benefit:
         return Judgement("inconsistency", 2, f"substantial heterogeneity ({i2_text})")
     if math.isfinite(i2) and i2 >= I2_SERIOUS:
         return Judgement("inconsistency", 1, f"moderate heterogeneity ({i2_text})")
-    both = math.isfinite(pred_low) and math.isfinite(pred_high) and math.isfinite(benefit) and (
-        min(pred_low, pred_high) <= -abs(benefit) and max(pred_low, pred_high) >= abs(benefit)
+    both = (
+        math.isfinite(pred_low)
+        and math.isfinite(pred_high)
+        and math.isfinite(benefit)
+        and (min(pred_low, pred_high) <= -abs(benefit) and max(pred_low, pred_high) >= abs(benefit))
     )
     if k >= 3 and both:
-        return Judgement("inconsistency", 1, f"the prediction interval includes important benefit and harm ({i2_text})")
+        return Judgement(
+            "inconsistency", 1, f"the prediction interval includes important benefit and harm ({i2_text})"
+        )
     note = "; two trials: the prediction interval reflects the heterogeneity prior" if k == 2 else ""
     return Judgement("inconsistency", 0, f"{i2_text}{note}")
 
@@ -143,7 +150,9 @@ def imprecision(low: float, high: float, benefit: float, n: float | None, ois: f
     if math.isfinite(b) and blo < b < bhi:
         return Judgement("imprecision", 1, "the interval includes effects above and below the MCID")
     if n is not None and math.isfinite(n) and n < ois:
-        return Judgement("imprecision", 1, f"{n:.0f} participants, fewer than the optimal information size ({ois:.0f})")
+        return Judgement(
+            "imprecision", 1, f"{n:.0f} participants, fewer than the optimal information size ({ois:.0f})"
+        )
     return Judgement("imprecision", 0, "the interval excludes no effect and lies on one side of the MCID")
 
 

@@ -32,7 +32,9 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
         raise OverrideError(f"{path}: lacks column(s) {', '.join(missing)}")
     for line, row in enumerate(df.itertuples(index=False), start=2):
         if row.domain not in DOMAINS:
-            raise OverrideError(f"{path}, line {line}, field 'domain': {row.domain!r} is not one of {DOMAINS}")
+            raise OverrideError(
+                f"{path}, line {line}, field 'domain': {row.domain!r} is not one of {DOMAINS}"
+            )
         if row.judgement.strip().lower() not in _LEVEL_OF:
             raise OverrideError(
                 f"{path}, line {line}, field 'judgement': {row.judgement!r} is not one of {tuple(_LEVEL_OF)}"
@@ -42,7 +44,9 @@ def read_overrides(path: str | Path) -> pd.DataFrame:
     return df[list(OVERRIDE_COLUMNS)]
 
 
-def apply_overrides(judgements: list[Judgement], overrides: pd.DataFrame, analysis_id: str) -> list[Judgement]:
+def apply_overrides(
+    judgements: list[Judgement], overrides: pd.DataFrame, analysis_id: str
+) -> list[Judgement]:
     """Replace the suggested judgement of each overridden domain of one analysis."""
     own = overrides[overrides["analysis_id"] == analysis_id] if len(overrides) else overrides
     by_domain = {r.domain: r for r in own.itertuples(index=False)}

@@ -56,7 +56,10 @@ def absolute_effects(measure: str, baseline_risk, headline: Headline | None, num
     if not is_ratio(measure) or not (0 < p0 < 1) or headline is None:
         return None
     if headline.kind == "single":
-        diff = [1000 * (_risk(p0, v, measure) - p0) for v in (headline.estimate, headline.ci_low, headline.ci_high)]
+        diff = [
+            1000 * (_risk(p0, v, measure) - p0)
+            for v in (headline.estimate, headline.ci_low, headline.ci_high)
+        ]
     else:
         diff = [float(nums.get(f"per1000_{c}", math.nan)) for c in ("estimate", "ci_low", "ci_high")]
     if not all(math.isfinite(d) for d in diff):

@@ -19,11 +19,13 @@ from typing import Any
 import pandas as pd
 
 from ..settings import Settings
+from .certainty_view import NOT_RATED, certainty_context
 from .headline import sensitivity_label
 from .inputs import ReportInputs
 from .result_view import result_context
 from .scale import format_number, is_ratio
 from .text import (
+    _noun,
     analysis_flags,
     describe_prior,
     fmt_effect,
@@ -59,6 +61,7 @@ SUMMARY_NUMBERS = [
     "per1000_estimate",
     "per1000_ci_low",
     "per1000_ci_high",
+    "freq_tau2",
 ]
 ANALYSIS_FILES = ("summary.json", "studies.csv", "sensitivity.csv", "posterior.nc")
 
@@ -133,7 +136,9 @@ def sensitivity_rows(sens: pd.DataFrame) -> pd.DataFrame:
     if not len(sens):
         return sens.assign(label=pd.Series(dtype=object))
     sens = sens[sens["scenario"].str.strip().str.lower() != "primary"].copy()
-    sens["label"] = [sensitivity_label(s, m) for s, m in zip(sens["scenario"], sens["method"].fillna(""))]
+    sens["label"] = [
+        sensitivity_label(s, m) for s, m in zip(sens["scenario"], sens["method"].fillna(""), strict=False)
+    ]
     return sens[pd.to_numeric(sens["estimate"], errors="coerce").notna()]
 
 
@@ -238,6 +243,21 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         if inputs.analysis_file(aid, name).exists()
     ]
     a.update(intervention=intervention, control=control, decimals=dec)
+    a["grade"] = (
+        certainty_context(
+            a,
+            row,
+            nums,
+            result["result"],
+            studies,
+            contrast_rows,
+            inputs.rob_of(indication),
+            inputs.overrides,
+            _noun(outcome.label),
+        )  # fmt: skip
+        if converged
+        else dict(NOT_RATED)
+    )
     return AnalysisView(
         context=a,
         studies=studies,

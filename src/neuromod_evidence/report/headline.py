@@ -21,7 +21,9 @@ from ..models.priors import PriorError, parse_tau_prior
 from .scale import is_ratio
 
 DEGENERATE_RATIO = 1000.0  # an interval bound more than this many times away from the estimate
-PRIOR_WIDTH_SHARE = 0.75  # tau's 95 % CrI at least this share of the prior's 95 % interval: "essentially prior"
+PRIOR_WIDTH_SHARE = (
+    0.75  # tau's 95 % CrI at least this share of the prior's 95 % interval: "essentially prior"
+)
 COMMON_EFFECT = "common effect"
 
 

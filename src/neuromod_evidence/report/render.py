@@ -25,9 +25,11 @@ from .evidence_view import evidence_rows, indication_issues, prisma_counts
 from .figures import draw_figures
 from .inputs import ReportInputs, load_inputs
 from .methods import methods_context, software_versions
+from .sof_view import sof_rows
 from .text import fmt_prob
 
 log = logging.getLogger(__name__)
+OVERRIDES_FILE = "certainty_overrides.csv"  # reviewers' certainty overrides, next to the curated tables
 
 DEFAULT_FOREST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("intervention_class", "Intervention"),
@@ -82,7 +84,10 @@ def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: li
     trial_ids = {e["id"] for e in evidence}
     n_analysed = len({t for t in inputs.contrasts["trial_id"] if t in trial_ids})
     primary = [a for a in own if a["primary"]]
+    sof, footnotes = sof_rows(primary or own)
     return {
+        "sof": sof,
+        "sof_footnotes": footnotes,
         "id": iid,
         "label": settings.indications[iid].label,
         "analyses": own,
@@ -117,7 +122,8 @@ def render_report(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
-    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir)
+    overrides = [Path(settings.evidence_dir) / iid / OVERRIDES_FILE for iid in settings.indications]
+    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides)
     analyses = _analyses(inputs, settings, out_dir, [tuple(c) for c in forest_columns])
     mtimes = [
         dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in inputs.files.values() if p.exists()

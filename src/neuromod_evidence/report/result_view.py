@@ -66,7 +66,9 @@ def _two_trials(row, nums, measure, dec, sens) -> dict:
     }
 
 
-def _numbers(row, nums, measure, dec, head: Headline | None, absolute: Absolute | None) -> list[tuple[str, str]]:
+def _numbers(
+    row, nums, measure, dec, head: Headline | None, absolute: Absolute | None
+) -> list[tuple[str, str]]:
     k = int(row["k"]) if pd.notna(row["k"]) else 0
     tau = (
         f"{format_number(nums['tau'], dec + 1)} ({format_number(nums['tau_low'], dec + 1)} to "

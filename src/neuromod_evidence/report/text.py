@@ -83,7 +83,9 @@ def _unit_phrase(unit: str) -> str:
     return str(unit or "").strip()
 
 
-def plain_language(a: dict, nums: dict, unit: str, intervention: str, control: str, result=None, absolute=None) -> str:
+def plain_language(
+    a: dict, nums: dict, unit: str, intervention: str, control: str, result=None, absolute=None
+) -> str:
     """One sentence a patient or a commissioner can read, e.g.
     'In 3 trials with 410 patients, SCS reduced pain intensity by 3.1 points on a 0–10 scale compared with CMM
     (mean difference −3.1, 95 % CrI −4.2 to −2.0); probability of at least a 2-point benefit 0.93.'
