@@ -19,7 +19,15 @@ from neuromod_evidence.report import render_report
 from neuromod_evidence.report.analysis_view import sensitivity_rows
 from neuromod_evidence.report.text import fmt_prob, plain_language
 from neuromod_evidence.settings import Settings
-from neuromod_evidence.tables import NORMALIZED_TRIALS, STUDIES, SUMMARY, TableError, read_table, write_table
+from neuromod_evidence.tables import (
+    NORMALIZED_TRIALS,
+    STUDIES,
+    SUMMARY,
+    TableError,
+    fit_analysis_dir,
+    read_table,
+    write_table,
+)
 from tests.report.engine_output import ANALYSES, FORMULA, NOT_CONVERGED
 
 REPO = Path(__file__).resolve().parents[2]
@@ -231,7 +239,7 @@ def test_every_figure_has_alt_text(report_dir):
 
 
 def test_study_intervals_come_from_the_engines_studies_table(engine_output, report_dir):
-    studies = read_table(STUDIES, engine_output / "results" / "fit" / FBSS_PAIN / "studies.csv")
+    studies = read_table(STUDIES, fit_analysis_dir(engine_output / "results" / "fit", FBSS_PAIN) / "studies.csv")
     sec = section(page(report_dir, "fbss.html"), FBSS_PAIN)
     for _, s in studies.iterrows():
         interval = f"{_minus(s['estimate'])} [{_minus(s['ci_low'])}, {_minus(s['ci_high'])}]"
@@ -241,7 +249,7 @@ def test_study_intervals_come_from_the_engines_studies_table(engine_output, repo
 def test_a_studies_table_off_contract_is_an_error_naming_the_file(engine_output, tmp_path):
     results = tmp_path / "results"
     shutil.copytree(engine_output / "results", results)
-    path = results / "fit" / FBSS_PAIN / "studies.csv"
+    path = fit_analysis_dir(results / "fit", FBSS_PAIN) / "studies.csv"
     df = pd.read_csv(path).rename(columns={"shrunk_ci_low": "shrunk_low"})
     df.to_csv(path, index=False)
     with pytest.raises(TableError, match=r"studies\.csv.*shrunk_ci_low"):
@@ -252,7 +260,7 @@ def test_an_analysis_whose_fit_wrote_no_folder_shows_its_contrasts(engine_output
     """A failed fit leaves a summary row and no folder: the forest plot shows the normalized contrasts."""
     results = tmp_path / "results"
     shutil.copytree(engine_output / "results", results)
-    shutil.rmtree(results / "fit" / FBSS_PAIN)
+    shutil.rmtree(fit_analysis_dir(results / "fit", FBSS_PAIN))
     out = render(engine_output, tmp_path / "report", history=False, results=results)
     sec = section(page(out, "fbss.html"), FBSS_PAIN)
     assert sec.count("cell-label-") == 3 and "Downloads:" not in sec
