@@ -20,6 +20,7 @@ from ..settings import Settings
 from ..tables import atomic_write_text
 from .analysis_view import build_analysis
 from .changes import archive_state, compute_changes, fingerprint, previous_state, write_state
+from .claims_view import claims_context
 from .downloads import write_downloads
 from .evidence_view import evidence_rows, indication_issues, prisma_counts
 from .figures import draw_figures
@@ -29,6 +30,7 @@ from .sof_view import sof_rows
 from .text import fmt_prob
 
 log = logging.getLogger(__name__)
+CLAIMS_PAGE = "claims.html"
 OVERRIDES_FILE = "certainty_overrides.csv"  # reviewers' certainty overrides, next to the curated tables
 
 DEFAULT_FOREST_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -150,6 +152,8 @@ def render_report(
         context = {"ind": ind, "methods": methods_context(settings, ind["id"], software=software),
                    "page_title": ind["label"], "page_id": ind["id"]}  # fmt: skip
         pages.append((out_dir / ind["page"], "indication.html.j2", context))
+    pages.append((out_dir / CLAIMS_PAGE, "claims.html.j2", {"claims": claims_context(settings, analyses),
+                  "page_title": "What the trials say about common claims", "page_id": "claims"}))  # fmt: skip
     for path, template, context in pages:
         atomic_write_text(path, env.get_template(template).render(**common, **context))
     if state_dir is not None:
