@@ -115,7 +115,7 @@ def section(html: str, aid: str) -> str:
 
 def test_pages_for_every_indication(report_dir):
     names = {p.name for p in report_dir.glob("*.html")}
-    assert names == {"index.html", "fbss.html", "crps.html", "pdn.html"}
+    assert names == {"index.html", "fbss.html", "crps.html", "pdn.html", "claims.html"}
 
 
 def test_markup_in_titles_is_escaped(report_dir):
@@ -365,7 +365,7 @@ def test_script_main_with_plain_paths(engine_output, tmp_path):
         prisma=None,
         fetch_mode="live",
     )
-    assert [p.name for p in pages] == ["index.html", "fbss.html", "crps.html", "pdn.html"]
+    assert [p.name for p in pages] == ["index.html", "fbss.html", "crps.html", "pdn.html", "claims.html"]
     html = (tmp_path / "report" / "fbss.html").read_text()
     assert "Screening counts are not available" in html
     assert "fetch mode: live" in html
