@@ -294,14 +294,14 @@ def _fit(contrasts_csv: Path, settings: Settings, out_dir: Path) -> None:
 def _TEMPORARY_studies_contract_fallback(fit_dir: Path) -> None:
     """TEMPORARY (issue 11 branch 'sof'; the lead removes it at merge, once the engine writes the STUDIES
     contract): the engine on this base still writes shrunk_low/shrunk_high and no weight. Rename them and add
-    inverse-variance weights (shares of 1) so the report reads studies.csv through its contract."""
+    inverse-variance weights (percent) so the report reads studies.csv through its contract."""
     for path in fit_dir.glob("*/analyses/*/studies.csv"):
         df = pd.read_csv(path)
         if "weight" in df.columns:
             continue
         df = df.rename(columns={"shrunk_low": "shrunk_ci_low", "shrunk_high": "shrunk_ci_high"})
         inv = 1.0 / df["se"] ** 2
-        df["weight"] = inv / inv.sum()
+        df["weight"] = 100 * inv / inv.sum()  # percent, as the forest plot prints it
         df.to_csv(path, index=False)
 
 
