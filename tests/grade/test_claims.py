@@ -8,7 +8,9 @@ PAIN = [("fbss", "pain_intensity", None), ("crps", "pain_intensity", None)]
 
 
 def pain(ind, est, low, high, certainty="moderate"):
-    return ClaimResult(ind, "pain_intensity", "scs_vs_medical", f"{ind} pain", est, low, high, -2.0, certainty)
+    return ClaimResult(
+        ind, "pain_intensity", "scs_vs_medical", f"{ind} pain", est, low, high, -2.0, certainty
+    )
 
 
 def test_no_results_is_no_randomized_evidence():
@@ -45,8 +47,12 @@ def test_a_claimed_relative_reduction_is_checked_against_its_interval():
     targets = [(None, "opioid_use", None)]  # any indication
 
     def opioid(reduction, est=-0.8, low=-1.4, high=-0.2):
-        return ClaimResult("fbss", "opioid_use", "scs_vs_medical", "t", est, low, high, -0.405, "low", reduction)
+        return ClaimResult(
+            "fbss", "opioid_use", "scs_vs_medical", "t", est, low, high, -0.405, "low", reduction
+        )
 
     assert verdict(targets, [opioid((0.35, 0.1, 0.55))], relative_reduction=0.4)[0] == "supported"
     assert verdict(targets, [opioid((0.15, 0.05, 0.25))], relative_reduction=0.4)[0] == "partly supported"
-    assert verdict(targets, [opioid((0.1, -0.1, 0.3), high=0.1)], relative_reduction=0.4)[0] == "not supported"
+    assert (
+        verdict(targets, [opioid((0.1, -0.1, 0.3), high=0.1)], relative_reduction=0.4)[0] == "not supported"
+    )

@@ -239,7 +239,9 @@ def test_every_figure_has_alt_text(report_dir):
 
 
 def test_study_intervals_come_from_the_engines_studies_table(engine_output, report_dir):
-    studies = read_table(STUDIES, fit_analysis_dir(engine_output / "results" / "fit", FBSS_PAIN) / "studies.csv")
+    studies = read_table(
+        STUDIES, fit_analysis_dir(engine_output / "results" / "fit", FBSS_PAIN) / "studies.csv"
+    )
     sec = section(page(report_dir, "fbss.html"), FBSS_PAIN)
     for _, s in studies.iterrows():
         interval = f"{_minus(s['estimate'])} [{_minus(s['ci_low'])}, {_minus(s['ci_high'])}]"

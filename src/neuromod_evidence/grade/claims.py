@@ -69,9 +69,7 @@ def verdict(targets, results: list[ClaimResult], size: str = "any", relative_red
     if not relevant:
         return VERDICTS[3], []
     statuses = [(r, result_status(r, size, relative_reduction)) for r in relevant]
-    covered = all(
-        any(bears_on(r, [t]) and s == "supports" for r, s in statuses) for t in targets
-    )
+    covered = all(any(bears_on(r, [t]) and s == "supports" for r, s in statuses) for t in targets)
     if covered and all(s == "supports" for _, s in statuses):
         return VERDICTS[0], statuses
     if any(s in ("supports", "smaller than claimed") for _, s in statuses):
