@@ -201,6 +201,19 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A claim to check against the analyses (config `claims:`); ``bears_on`` holds (indication or None,
+    outcome, comparison or None)."""
+
+    id: str
+    text: str
+    source: str
+    bears_on: tuple[tuple[str | None, str, str | None], ...]
+    size: str = "any"
+    relative_reduction: float | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The whole validated configuration as typed, immutable values."""
 
@@ -215,6 +228,7 @@ class Settings:
     normalize: NormalizeSettings
     models: ModelSettings
     source: str = field(default="config", compare=False)
+    claims: tuple[Claim, ...] = ()
 
     @classmethod
     def from_config(cls, config: dict[str, Any], source: str = "config") -> Settings:
@@ -294,6 +308,12 @@ def _indication(iid: str, ind: dict[str, Any], outcomes: dict[str, Outcome]) -> 
     )
 
 
+def _claim(c: dict[str, Any]) -> Claim:
+    bears = tuple((b.get("indication"), b["outcome"], b.get("comparison")) for b in c["bears_on"])
+    rr = c.get("relative_reduction")
+    return Claim(c["id"], c["text"], c["source"], bears, c.get("size", "any"), float(rr) if rr else None)
+
+
 def _build(config: dict[str, Any], source: str) -> Settings:
     default_windows = tuple(_window(w) for w in config["timepoints"])
     outcomes = {oid: _outcome(oid, o, default_windows) for oid, o in config["outcomes"].items()}
@@ -330,6 +350,7 @@ def _build(config: dict[str, Any], source: str) -> Settings:
         ),
         models=_model_settings(m),
         source=source,
+        claims=tuple(_claim(c) for c in config.get("claims", [])),
     )
 
 

@@ -90,6 +90,10 @@ CONTRASTS = _t(
     floats="estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c timepoint_months",
     bools="sd_imputed sd_from_median events_derived n_assumed crossover uncertain",
 )
+ROB = _t(
+    "rob",
+    "trial_id outcome domain judgement source location quote status notes indication",
+)
 ISSUES = _t("issues", "file line row_id trial_id outcome severity reason", floats="line")
 
 # ------------------------------------------------------------------------------------------ fit stage
@@ -172,7 +176,9 @@ CROSSCHECK = _t(
     floats="timepoint_months curated_value registry_value difference",
 )
 
-NORMALIZED = {t.name: t for t in (NORMALIZED_TRIALS, NORMALIZED_ARMS, NORMALIZED_OUTCOMES, CONTRASTS, ISSUES)}
+NORMALIZED = {
+    t.name: t for t in (NORMALIZED_TRIALS, NORMALIZED_ARMS, NORMALIZED_OUTCOMES, CONTRASTS, ISSUES, ROB)
+}
 FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY)}
 SCREENING = {t.name: t for t in (REGISTRY_OUTCOMES, REGISTRY_UNMAPPED, QUEUE, PRISMA, CROSSCHECK)}
 

@@ -115,7 +115,7 @@ def section(html: str, aid: str) -> str:
 
 def test_pages_for_every_indication(report_dir):
     names = {p.name for p in report_dir.glob("*.html")}
-    assert names == {"index.html", "fbss.html", "crps.html", "pdn.html"}
+    assert names == {"index.html", "fbss.html", "crps.html", "pdn.html", "claims.html"}
 
 
 def test_markup_in_titles_is_escaped(report_dir):
@@ -175,14 +175,16 @@ def _minus(x: float) -> str:
 
 
 def test_plain_language_sentence(engine_output, report_dir):
+    """The interval is printed signed and in the table's order (issue 11: it read "−2.2 to 6.7" where the
+    table said "−6.7 to 2.2")."""
     row = summary_row(engine_output, FBSS_PAIN)
-    low, high = sorted([-row["ci_low"], -row["ci_high"]])
     fbss = page(report_dir, "fbss.html")
     sec = section(fbss, FBSS_PAIN)
     assert re.search(
         rf"In 3 trials with 410 patients, SCS reduced pain intensity by {abs(row['estimate']):.1f} points on a "
-        rf"0–10 scale compared with conventional medical management \(95\u00a0% CrI {_minus(low)} to "
-        rf"{_minus(high)}\); probability of at least a 2-point benefit {re.escape(fmt_prob(row['p_mcid']))}\.",
+        rf"0–10 scale compared with conventional medical management \(mean difference {_minus(row['estimate'])}, "
+        rf"95\u00a0% CrI {_minus(row['ci_low'])} to {_minus(row['ci_high'])}\); probability of at least a "
+        rf"2-point benefit {re.escape(fmt_prob(row['p_mcid']))}\.",
         sec,
     ), sec[:2000]
     single = section(fbss, "fbss__disability_odi__high_frequency_vs_tonic__m12")
@@ -365,7 +367,7 @@ def test_script_main_with_plain_paths(engine_output, tmp_path):
         prisma=None,
         fetch_mode="live",
     )
-    assert [p.name for p in pages] == ["index.html", "fbss.html", "crps.html", "pdn.html"]
+    assert [p.name for p in pages] == ["index.html", "fbss.html", "crps.html", "pdn.html", "claims.html"]
     html = (tmp_path / "report" / "fbss.html").read_text()
     assert "Screening counts are not available" in html
     assert "fetch mode: live" in html

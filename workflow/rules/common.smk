@@ -11,7 +11,7 @@ SETTINGS = Settings.from_config(
     config
 )  # the cross-reference checks a JSON schema cannot express
 INDICATIONS = list(SETTINGS.indications)
-NORMALIZED_TABLES = ["trials", "arms", "outcomes", "contrasts", "issues"]
+NORMALIZED_TABLES = ["trials", "arms", "outcomes", "contrasts", "issues", "rob"]
 
 
 def stage_config(*sections):
@@ -31,13 +31,20 @@ def fit_config(wildcards):
 
 
 def evidence_files():
-    """Every curated table of every configured indication (missing ones make validation fail loudly)."""
+    """Every curated table of every configured indication (missing ones make validation fail loudly), and
+    the optional risk-of-bias tables that exist."""
     root = Path(config["evidence_dir"])
-    return [
+    required = [
         str(root / indication / f"{table}.csv")
         for indication in INDICATIONS
         for table in ("trials", "arms", "outcomes", "contrasts")
     ]
+    optional = [
+        str(root / indication / "rob.csv")
+        for indication in INDICATIONS
+        if (root / indication / "rob.csv").exists()
+    ]
+    return required + optional
 
 
 def final_outputs():

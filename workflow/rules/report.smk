@@ -20,6 +20,7 @@ rule render_report:
         outcomes="results/normalized/outcomes.csv",
         contrasts="results/normalized/contrasts.csv",
         issues="results/normalized/issues.csv",
+        rob="results/normalized/rob.csv",
         summary="results/fit/summary.csv",
         analyses=expand("results/fit/{indication}/analyses", indication=INDICATIONS),
     output:
@@ -30,6 +31,12 @@ rule render_report:
             category="Overview",
             labels={"page": "index.html"},
         ),
+        claims=report(
+            "results/report/claims.html",
+            caption="../report/index.rst",
+            category="Overview",
+            labels={"page": "claims.html"},
+        ),
         downloads=directory("results/report/downloads"),
         state_summary="results/report/state/summary.csv",
         state_trials="results/report/state/trials.csv",
@@ -39,7 +46,7 @@ rule render_report:
     conda:
         "../../environment.yml"
     params:
-        config=stage_config("models", "normalize", "seed", "evidence_dir"),
+        config=stage_config("models", "normalize", "seed", "evidence_dir", "claims"),
         fetch_mode=config["fetch"]["mode"],
         history_dir="results/report/history",
         forest_columns=[

@@ -19,6 +19,7 @@ from .checks import cross_check
 from .model import FILE_COL, LINE_COL, Evidence, EvidenceError, Problem
 
 TABLE_FILES = ("trials", "arms", "outcomes", "contrasts")
+OPTIONAL_FILES = ("rob",)  # read and validated when present
 # Curated tables are small (the largest holds a few hundred rows). Beyond these limits a file is almost
 # certainly the wrong one, and validating it would take minutes and gigabytes: it is refused at once.
 MAX_FILE_BYTES = 5_000_000
@@ -150,7 +151,7 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
 
     ``evidence_dir`` overrides ``settings.evidence_dir`` (the command line's --evidence-dir)."""
     evidence_dir = Path(evidence_dir or settings.evidence_dir)
-    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLE_FILES}
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLE_FILES, *OPTIONAL_FILES)}
     problems: list[Problem] = []
     files: list[str] = []
     for indication in settings.indications:
@@ -160,8 +161,10 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
                 Problem(str(folder), None, "(folder)", f"no evidence folder for indication '{indication}'")
             )
             continue
-        for table in TABLE_FILES:
+        for table in (*TABLE_FILES, *OPTIONAL_FILES):
             path = folder / f"{table}.csv"
+            if table in OPTIONAL_FILES and not path.is_file():
+                continue
             if not path.is_file():
                 problems.append(
                     Problem(str(path), None, "(file)", "missing (every indication needs all four tables)")
@@ -185,8 +188,9 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
     if problems:
         raise EvidenceError(_capped(problems))
     tables = {t: _concat(frames[t], schemas.TABLES[t]) for t in TABLE_FILES}
-    evidence = Evidence(**tables, files=files)
-    problems = cross_check(evidence, settings)
+    rob = _concat(frames["rob"], schemas.ROB)
+    evidence = Evidence(**tables, files=files, rob=rob)
+    problems = cross_check(evidence, settings) + _rob_problems(rob, evidence.trials)
     if problems:
         raise EvidenceError(_capped(problems))
     return evidence
@@ -196,6 +200,23 @@ def _concat(frames: list[pd.DataFrame], schema: pa.DataFrameSchema) -> pd.DataFr
     if frames:
         return pd.concat(frames, ignore_index=True)
     return pd.DataFrame(columns=[*schema.columns, FILE_COL, LINE_COL, "indication_folder"])
+
+
+def _rob_problems(rob: pd.DataFrame, trials: pd.DataFrame) -> list[Problem]:
+    """Each risk-of-bias row names a trial of its own indication folder, once per trial, outcome and domain."""
+    problems = []
+    known = set(zip(trials["indication_folder"], trials["trial_id"], strict=False)) if len(trials) else set()
+    seen: set[tuple] = set()
+    for _, r in rob.iterrows():
+        if (r["indication_folder"], r["trial_id"]) not in known:
+            problems.append(Problem(r[FILE_COL], int(r[LINE_COL]), "trial_id",
+                                    f"'{r['trial_id']}' is not a trial of this indication's trials.csv"))  # fmt: skip
+        key = (r["trial_id"], r["outcome"] or "", r["domain"])
+        if key in seen:
+            problems.append(Problem(r[FILE_COL], int(r[LINE_COL]), "domain",
+                                    f"a second judgement of '{r['domain']}' for this trial and outcome"))  # fmt: skip
+        seen.add(key)
+    return problems
 
 
 def _capped(problems: list[Problem]) -> list[Problem]:

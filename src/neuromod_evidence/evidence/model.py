@@ -36,13 +36,15 @@ class EvidenceError(ValueError):
 
 @dataclass
 class Evidence:
-    """The four curated tables of every indication, concatenated, each row tagged with file and line."""
+    """The four curated tables of every indication (and the optional risk-of-bias table), concatenated, each row
+    tagged with file and line."""
 
     trials: pd.DataFrame
     arms: pd.DataFrame
     outcomes: pd.DataFrame
     contrasts: pd.DataFrame
     files: list[str] = field(default_factory=list)
+    rob: pd.DataFrame | None = None  # risk of bias (optional rob.csv per indication); None when none was read
 
     def table(self, name: str) -> pd.DataFrame:
         return getattr(self, name)

@@ -179,7 +179,26 @@ CONTRASTS = pa.DataFrameSchema(
     name="contrasts",
 )
 
-TABLES = {"trials": TRIALS, "arms": ARMS, "outcomes": OUTCOMES, "contrasts": CONTRASTS}
+ROB_DOMAINS = ["randomization", "deviations", "missing_data", "measurement", "selection"]
+ROB_JUDGEMENTS = ["low", "some_concerns", "high", "not_assessable"]
+
+# Risk of bias per trial (RoB 2 domains), optional per indication: a blank outcome applies to every outcome
+# of the trial, an outcome-specific row replaces it for that outcome and domain.
+ROB = pa.DataFrameSchema(
+    {
+        "trial_id": _pattern(ID_PATTERN),
+        "outcome": _pattern(ID_PATTERN, required=False),
+        "domain": _choice(ROB_DOMAINS),
+        "judgement": _choice(ROB_JUDGEMENTS),
+        **PROVENANCE,
+        "status": _choice(STATUSES),
+        "notes": _text(required=False),
+    },
+    strict=True,
+    name="rob",
+)
+
+TABLES = {"trials": TRIALS, "arms": ARMS, "outcomes": OUTCOMES, "contrasts": CONTRASTS, "rob": ROB}
 
 
 def column_order(table: str) -> list[str]:

@@ -7,7 +7,7 @@ contrast (:mod:`.trial_contrast`); every curated row left unused is listed in is
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..evidence import Evidence
 from ..settings import Z_95, Settings
-from ..tables import CONTRASTS, NORMALIZED, write_table
+from ..tables import CONTRASTS, NORMALIZED, ROB, empty_frame, write_table
 from .arm_values import convert_outcome_rows
 from .ledger import Ledger, issues_table
 from .rows import RowIndex, pooled_sds
@@ -31,6 +31,7 @@ class Normalized:
     outcomes: pd.DataFrame
     contrasts: pd.DataFrame
     issues: pd.DataFrame
+    rob: pd.DataFrame = field(default_factory=lambda: empty_frame(ROB))
 
 
 def normalize(evidence: Evidence, settings: Settings) -> Normalized:
@@ -80,11 +81,20 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
         outcomes=outcomes.drop(columns=BOOKKEEPING, errors="ignore"),
         contrasts=contrasts,
         issues=issues,
+        rob=rob_table(evidence),
     )
 
 
+def rob_table(evidence: Evidence) -> pd.DataFrame:
+    """The curated risk-of-bias rows, passed on unchanged with their indication (the ROB contract)."""
+    rob = evidence.rob
+    if rob is None or not len(rob):
+        return empty_frame(ROB)
+    return rob.rename(columns={"indication_folder": "indication"})[list(ROB.columns)].reset_index(drop=True)
+
+
 def write_normalized(result: Normalized, out_dir: str | Path) -> dict[str, str]:
-    """Write the five normalized tables through their contracts (atomically: a failed run leaves old ones)."""
+    """Write the normalized tables (trials, arms, outcomes, contrasts, issues, rob) through their contracts (atomically: a failed run leaves old ones)."""
     out_dir = Path(out_dir)
     return {
         name: str(write_table(table, getattr(result, name), out_dir / f"{name}.csv"))

@@ -19,9 +19,13 @@ from typing import Any
 import pandas as pd
 
 from ..settings import Settings
+from .certainty_view import NOT_RATED, certainty_context
+from .headline import sensitivity_label
 from .inputs import ReportInputs
+from .result_view import result_context
 from .scale import format_number, is_ratio
 from .text import (
+    _noun,
     analysis_flags,
     describe_prior,
     fmt_effect,
@@ -54,6 +58,10 @@ SUMMARY_NUMBERS = [
     "ess_bulk_min",
     "ess_tail_min",
     "divergences",
+    "per1000_estimate",
+    "per1000_ci_low",
+    "per1000_ci_high",
+    "freq_tau2",
 ]
 ANALYSIS_FILES = ("summary.json", "studies.csv", "sensitivity.csv", "posterior.nc")
 
@@ -128,10 +136,9 @@ def sensitivity_rows(sens: pd.DataFrame) -> pd.DataFrame:
     if not len(sens):
         return sens.assign(label=pd.Series(dtype=object))
     sens = sens[sens["scenario"].str.strip().str.lower() != "primary"].copy()
-    label = sens["scenario"].str.strip()
-    label = label.str[:1].str.upper() + label.str[1:]
-    exact = sens["method"].fillna("").str.contains("exact", case=False)
-    sens["label"] = label + exact.map({True: " (exact)", False: ""})
+    sens["label"] = [
+        sensitivity_label(s, m) for s, m in zip(sens["scenario"], sens["method"].fillna(""), strict=False)
+    ]
     return sens[pd.to_numeric(sens["estimate"], errors="coerce").notna()]
 
 
@@ -201,12 +208,14 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         if pooled
         else "; no pooled estimate shown" + ("" if converged else " (not converged)")
     )
-    a["sentence"] = plain_language(a, nums, outcome.unit, intervention, control) if converged else ""
-    a["numbers"] = _numbers(row, nums, measure, dec) if converged else []
     sensitivity = pd.DataFrame()
     a["sensitivity"] = []
+    result = {"result": None, "absolute": None, "numbers": [], "two_trials": None, "notes": []}
+    result["headline"] = {"effect": "", "interval_name": "", "kind": "", "kind_label": "", "absolute": ""}
     if converged:
-        sensitivity = _sensitivity_frame(sensitivity_rows(inputs.sensitivity(aid)), nums)
+        sens_raw = inputs.sensitivity(aid)
+        result = result_context(row, nums, measure, dec, k, studies, sens_raw)
+        sensitivity = _sensitivity_frame(sensitivity_rows(sens_raw), nums)
         a["sensitivity"] = [
             {
                 "label": r["label"],
@@ -215,10 +224,15 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
             }
             for _, r in sensitivity.iterrows()
         ]
-    a["headline"] = {
-        "effect": fmt_interval(measure, nums["estimate"], nums["ci_low"], nums["ci_high"], dec)
+    a["numbers"], a["two_trials"], a["notes"] = result["numbers"], result["two_trials"], result["notes"]
+    a["result"], a["absolute"] = result["result"], result["absolute"]
+    a["sentence"] = (
+        plain_language(a, nums, outcome.unit, intervention, control, result["result"], result["absolute"])
         if converged
-        else "",
+        else ""
+    )
+    a["headline"] = {
+        **result["headline"],
         "p_benefit": fmt_prob(nums["p_benefit"]) if converged else "",
         "p_mcid": fmt_prob(nums["p_mcid"]) if converged else "",
         "unit": "odds ratio" if is_ratio(measure) else (outcome.unit or measure),
@@ -229,6 +243,21 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         if inputs.analysis_file(aid, name).exists()
     ]
     a.update(intervention=intervention, control=control, decimals=dec)
+    a["grade"] = (
+        certainty_context(
+            a,
+            row,
+            nums,
+            result["result"],
+            studies,
+            contrast_rows,
+            inputs.rob_of(indication),
+            inputs.overrides,
+            _noun(outcome.label),
+        )  # fmt: skip
+        if converged
+        else dict(NOT_RATED)
+    )
     return AnalysisView(
         context=a,
         studies=studies,
@@ -237,38 +266,6 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         posterior=inputs.analysis_file(aid, "posterior.nc"),
         forest_columns=[c for c in forest_columns if c[0] in studies],
     )
-
-
-def _numbers(row: pd.Series, nums: dict, measure: str, dec: int) -> list[tuple[str, str]]:
-    tau = (
-        f"{format_number(nums['tau'], dec + 1)} ({format_number(nums['tau_low'], dec + 1)} to "
-        f"{format_number(nums['tau_high'], dec + 1)})"
-    )
-    return [
-        (
-            "Pooled effect (posterior median, 95% CrI)",
-            fmt_interval(measure, nums["estimate"], nums["ci_low"], nums["ci_high"], dec),
-        ),
-        (
-            "95% prediction interval for a new trial",
-            fmt_range(measure, nums["pred_low"], nums["pred_high"], dec),
-        ),
-        (
-            "Between-trial SD \u03c4 (median, 95% CrI)"
-            + (" on the log-OR scale" if is_ratio(measure) else ""),
-            tau,
-        ),
-        ("Probability of any benefit", fmt_prob(nums["p_benefit"])),
-        ("Probability of a clinically important benefit", fmt_prob(nums["p_mcid"])),
-        (
-            "Exact integration over \u03c4",
-            fmt_interval(measure, nums["exact_estimate"], nums["exact_ci_low"], nums["exact_ci_high"], dec),
-        ),
-        (
-            f"Frequentist reference ({row['freq_method'] or 'n/a'})",
-            fmt_interval(measure, nums["freq_estimate"], nums["freq_ci_low"], nums["freq_ci_high"], dec),
-        ),
-    ]
 
 
 def _sensitivity_frame(sens: pd.DataFrame, nums: dict) -> pd.DataFrame:

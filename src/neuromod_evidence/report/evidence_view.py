@@ -82,8 +82,44 @@ def evidence_rows(inputs: ReportInputs, indication: str, settings: Settings) -> 
                 ],
                 "links": links(t["pmids"], "pmid") + links(t["registry_ids"], "registry"),
                 "in_analysis": t["trial_id"] in used,
+                "rob": rob_lights(inputs.rob_of(indication), t["trial_id"]),
             }
         )
+    return out
+
+
+ROB_DOMAINS = (("randomization", "R", "randomization"), ("deviations", "D", "deviations from intended interventions"),
+               ("missing_data", "M", "missing outcome data"), ("measurement", "O", "measurement of the outcome"),
+               ("selection", "S", "selection of the reported result"))  # fmt: skip
+ROB_SYMBOL = {
+    "low": "+",
+    "some_concerns": "?",
+    "high": "\u2212",
+    "not_assessable": "n/a",
+    "not_assessed": "\u00b7",
+}
+ROB_WORDS = {"low": "low risk", "some_concerns": "some concerns", "high": "high risk",
+             "not_assessable": "not assessable from the text read", "not_assessed": "not assessed"}  # fmt: skip
+
+
+def rob_lights(rob: pd.DataFrame, trial_id: str) -> list[dict]:
+    """One traffic light per RoB 2 domain (the trial's general judgement; outcome-specific ones in the
+    title), with the quote and source in the tooltip text; empty when the trial has no assessment."""
+    rows = rob[rob["trial_id"] == trial_id]
+    if not len(rows):
+        return []
+    out = []
+    for domain, letter, words in ROB_DOMAINS:
+        d = rows[rows["domain"] == domain]
+        general = d[d["outcome"].isna()]
+        judgement = general["judgement"].iloc[0] if len(general) else "not_assessed"
+        detail = [f"{words}: {ROB_WORDS[judgement]}"]
+        if len(general):
+            detail.append(f"\u201c{text(general['quote'].iloc[0])}\u201d ({text(general['source'].iloc[0])})")
+        for _, r in d[d["outcome"].notna()].iterrows():
+            detail.append(f"for {r['outcome']}: {ROB_WORDS[r['judgement']]}")
+        out.append({"letter": letter, "judgement": judgement, "symbol": ROB_SYMBOL[judgement],
+                    "title": "; ".join(detail)})  # fmt: skip
     return out
 
 

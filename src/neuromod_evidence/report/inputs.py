@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..grade import OVERRIDE_COLUMNS, read_overrides
 from ..tables import (
     CONTRASTS,
     ISSUES,
@@ -20,6 +21,7 @@ from ..tables import (
     NORMALIZED_TRIALS,
     PRISMA,
     QUEUE,
+    ROB,
     SENSITIVITY,
     STUDIES,
     SUMMARY,
@@ -36,6 +38,7 @@ NORMALIZED_INPUTS: dict[str, Table] = {
     "contrasts": CONTRASTS,
     "issues": ISSUES,
 }
+OPTIONAL_NORMALIZED: dict[str, Table] = {"rob": ROB}  # absent in results written before issue 11
 SCREENING_INPUTS: dict[str, Table] = {"prisma": PRISMA, "queue": QUEUE}
 
 
@@ -52,6 +55,12 @@ class ReportInputs:
     queue: pd.DataFrame
     fit_dir: Path
     files: dict[str, Path] = field(default_factory=dict)  # download name -> source file, in download order
+    rob: pd.DataFrame = field(default_factory=lambda: empty_frame(ROB))
+    overrides: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OVERRIDE_COLUMNS)))
+
+    def rob_of(self, indication: str) -> pd.DataFrame:
+        """The risk-of-bias rows of one indication's trials."""
+        return self.rob[self.rob["indication"] == indication]
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """The tables already read, by download name (the outcomes table is read only for the download)."""
@@ -76,7 +85,9 @@ def load_inputs(
     fit_summary: str | Path,
     fit_dir: str | Path,
     screening_dir: str | Path | None = None,
+    overrides_files: list[str | Path] = (),
 ) -> ReportInputs:
+    """Read every table; ``overrides_files`` are reviewers' certainty overrides (absent files are none)."""
     normalized_dir = Path(normalized_dir)
     files = {"fit_summary.csv": Path(fit_summary)}
     frames = {}
@@ -84,6 +95,9 @@ def load_inputs(
         path = normalized_dir / f"{name}.csv"
         frames[name] = read_table(table, path)
         files[f"{name}.csv"] = path
+    rob_path = normalized_dir / "rob.csv"
+    rob = read_table(ROB, rob_path) if rob_path.exists() else empty_frame(ROB)
+    overrides = [read_overrides(p) for p in overrides_files]
     for name, table in SCREENING_INPUTS.items():
         path = Path(screening_dir) / f"{name}.csv" if screening_dir else None
         if path is not None and path.exists():
@@ -101,4 +115,8 @@ def load_inputs(
         queue=frames["queue"],
         fit_dir=Path(fit_dir),
         files=files,
+        rob=rob,
+        overrides=pd.concat(overrides, ignore_index=True)
+        if overrides
+        else pd.DataFrame(columns=list(OVERRIDE_COLUMNS)),
     )

@@ -20,14 +20,18 @@ from ..settings import Settings
 from ..tables import atomic_write_text
 from .analysis_view import build_analysis
 from .changes import archive_state, compute_changes, fingerprint, previous_state, write_state
+from .claims_view import claims_context
 from .downloads import write_downloads
 from .evidence_view import evidence_rows, indication_issues, prisma_counts
 from .figures import draw_figures
 from .inputs import ReportInputs, load_inputs
 from .methods import methods_context, software_versions
+from .sof_view import sof_rows
 from .text import fmt_prob
 
 log = logging.getLogger(__name__)
+CLAIMS_PAGE = "claims.html"
+OVERRIDES_FILE = "certainty_overrides.csv"  # reviewers' certainty overrides, next to the curated tables
 
 DEFAULT_FOREST_COLUMNS: tuple[tuple[str, str], ...] = (
     ("intervention_class", "Intervention"),
@@ -82,7 +86,10 @@ def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: li
     trial_ids = {e["id"] for e in evidence}
     n_analysed = len({t for t in inputs.contrasts["trial_id"] if t in trial_ids})
     primary = [a for a in own if a["primary"]]
+    sof, footnotes = sof_rows(primary or own)
     return {
+        "sof": sof,
+        "sof_footnotes": footnotes,
         "id": iid,
         "label": settings.indications[iid].label,
         "analyses": own,
@@ -117,7 +124,8 @@ def render_report(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
-    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir)
+    overrides = [Path(settings.evidence_dir) / iid / OVERRIDES_FILE for iid in settings.indications]
+    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides)
     analyses = _analyses(inputs, settings, out_dir, [tuple(c) for c in forest_columns])
     mtimes = [
         dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in inputs.files.values() if p.exists()
@@ -144,6 +152,8 @@ def render_report(
         context = {"ind": ind, "methods": methods_context(settings, ind["id"], software=software),
                    "page_title": ind["label"], "page_id": ind["id"]}  # fmt: skip
         pages.append((out_dir / ind["page"], "indication.html.j2", context))
+    pages.append((out_dir / CLAIMS_PAGE, "claims.html.j2", {"claims": claims_context(settings, analyses),
+                  "page_title": "What the trials say about common claims", "page_id": "claims"}))  # fmt: skip
     for path, template, context in pages:
         atomic_write_text(path, env.get_template(template).render(**common, **context))
     if state_dir is not None:

@@ -83,16 +83,26 @@ def _unit_phrase(unit: str) -> str:
     return str(unit or "").strip()
 
 
-def plain_language(a: dict, nums: dict, unit: str, intervention: str, control: str) -> str:
+def plain_language(
+    a: dict, nums: dict, unit: str, intervention: str, control: str, result=None, absolute=None
+) -> str:
     """One sentence a patient or a commissioner can read, e.g.
-    'In 3 trials with 410 patients, SCS reduced pain intensity by 3.1 points on a 0–10 scale (95 % CrI 2.0 to
-    4.2) compared with CMM; probability of at least a 2-point benefit 0.93.'"""
+    'In 3 trials with 410 patients, SCS reduced pain intensity by 3.1 points on a 0–10 scale compared with CMM
+    (mean difference −3.1, 95 % CrI −4.2 to −2.0); probability of at least a 2-point benefit 0.93.'
+
+    ``result`` (:class:`.headline.Headline`) is the number the analysis leads with: for a single trial its own
+    estimate and 95 % CI. The interval is always printed in the order of the table (signed, low to high)."""
     k, n, measure = a["k"], a["n"], a["measure"]
     est, lo, hi = nums["estimate"], nums["ci_low"], nums["ci_high"]
+    interval = "95\u00a0% CrI"
+    if result is not None:
+        est, lo, hi, interval = result.estimate, result.ci_low, result.ci_high, result.interval_name
     if not _finite(est):
         return ""
     dec = measure_decimals(measure, a["mcid"])
-    who = f"In {k} trial{'s' if k != 1 else ''}" + (f" with {n:,} patients" if n else "")
+    who = (f"In {k} trial{'s' if k != 1 else ''}" if k != 1 else "In a single trial") + (
+        f" with {n:,} patients" if n else ""
+    )
     mcid = a["mcid"]
     lower_better = a["direction"] == "lower_is_better"
     if is_ratio(measure):
@@ -101,9 +111,11 @@ def plain_language(a: dict, nums: dict, unit: str, intervention: str, control: s
         more = "more" if or_est > 1 else "less"
         sentence = (
             f"{who}, {noun} were {more} common with {intervention} than with {control} "
-            f"(odds ratio {format_number(or_est, dec)}, 95\u00a0% CrI {format_number(or_lo, dec)} to "
+            f"(odds ratio {format_number(or_est, dec)}, {interval} {format_number(or_lo, dec)} to "
             f"{format_number(or_hi, dec)})"
         )
+        if absolute is not None:
+            sentence += f": {absolute.text(intervention, control)}"
         if _finite(mcid):
             target = f"{1 / mcid:.2f}" if lower_better else f"{mcid:g}"
             comp = "at most" if lower_better else "at least"
@@ -114,22 +126,26 @@ def plain_language(a: dict, nums: dict, unit: str, intervention: str, control: s
     else:
         noun = _noun(a["outcome_label"])
         unit = _unit_phrase(unit)
-        reduced = est < 0
-        verb = "reduced" if reduced else "increased"
-        sign = -1 if reduced else 1
-        m_lo, m_hi = sorted([sign * lo, sign * hi])
+        verb = "reduced" if est < 0 else "increased"
         sentence = (
             f"{who}, {intervention} {verb} {noun} by {format_number(abs(est), dec)} {unit} compared with "
-            f"{control} (95\u00a0% CrI {format_number(m_lo, dec)} to {format_number(m_hi, dec)})"
+            f"{control} (mean difference {format_number(est, dec)}, {interval} {format_number(lo, dec)} to "
+            f"{format_number(hi, dec)})"
         ).replace("  ", " ")
         if _finite(mcid):
             mcid_unit = "point" if "point" in unit else (unit or "unit")
             sentence += f"; probability of at least a {mcid:g}-{mcid_unit} benefit {fmt_prob(nums['p_mcid'])}"
     sentence += "."
-    if _finite(lo) and _finite(hi) and lo < 0 < hi:
-        sentence += " The credible interval includes no difference."
+    if _finite(lo) and _finite(hi):
+        null = 0.0
+        if lo < null < hi:
+            kind = "confidence" if interval.endswith("CI") else "credible"
+            sentence += f" The {kind} interval includes no difference."
     if k == 1:
-        sentence += " This rests on a single trial; there is no pooling."
+        sentence += (
+            " This rests on a single trial; there is no pooling: the interval is the trial's own, and the"
+            " posterior for a new setting is shown below as secondary information."
+        )
     elif k == 2:
         sentence += " This rests on two trials, so heterogeneity is barely estimable."
     return sentence
