@@ -40,7 +40,7 @@ def test_normalize_writes_the_tables(tmp_path, capsys):
     assert len(pd.read_csv(out / "contrasts.csv")) == 4
     # the normalize stage also records what it validated (normalize/stage.py)
     assert sorted(p.name for p in out.iterdir()) == [
-        *(f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "trials")),
+        *(f"{n}.csv" for n in ("arms", "contrasts", "issues", "outcomes", "rob", "trials")),
         "validation.txt",
     ]
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from living_helpers import text, two_pages
 from werkzeug import Response
@@ -79,8 +80,8 @@ def workdir(tmp_path: Path) -> Path:
     (tmp_path / "Snakefile").write_text(
         'configfile: "config/config.yaml"\n'
         f'include: "{ROOT}/workflow/rules/common.smk"\n'
-        f'include: "{ROOT}/workflow/rules/normalize.smk"\n'
         f'include: "{ROOT}/workflow/rules/fetch.smk"\n'
+        f'include: "{ROOT}/workflow/rules/normalize.smk"\n'
         "rule all:\n    input: fetch_outputs()\n"
     )
     return tmp_path
@@ -102,7 +103,13 @@ def test_offline_then_live_refresh(httpserver, tmp_path):
     live = live_configfile(cwd, httpserver)
     snakemake(cwd, "refresh_snapshots", "--configfile", live)
     snap = cwd / "data/snapshots/ctgov/fbss.json"
-    assert len(json.loads(snap.read_text())["records"]) == 10
+    records = json.loads(snap.read_text())["records"]
+    # the 10 records of the recorded search page, plus every curated FBSS trial's NCT id fetched by id
+    trials = pd.read_csv(ROOT / "data" / "evidence" / "fbss" / "trials.csv", dtype=str, keep_default_na=False)
+    curated = {i for ids in trials["registry_ids"] for i in ids.split(";") if i.startswith("NCT")}
+    found = {r["id"] for r in records if "search" in r["matched_by"]}
+    assert len(found) == 10
+    assert {r["id"] for r in records} == found | curated and len(records) == len(found | curated)
     snakemake(cwd)
     queue = (cwd / "results/screening/queue.csv").read_text()
     assert "NCT02710084" in queue and "22663011" in queue
