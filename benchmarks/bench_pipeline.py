@@ -39,6 +39,17 @@ def copy_checkout(dest: Path) -> None:
             shutil.copy2(src, dest / name)
 
 
+def keep_indications(config_path: Path, keep: list[str]) -> None:
+    import yaml
+
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    config["indications"] = {i: config["indications"][i] for i in keep}
+    config["claims"] = [c for c in config.get("claims", []) if all(b.get("indication", keep[0]) in keep
+                                                                  for b in c["bears_on"])]  # fmt: skip
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    print(f"indications: {', '.join(keep)}")
+
+
 def snakemake(work: Path, env: dict, *args: str) -> float:
     t = time.perf_counter()
     subprocess.run([str(BIN / "snakemake"), "--cores", "2", "--quiet", *args], cwd=work, env=env, check=True,
@@ -101,11 +112,15 @@ def main() -> None:
         "--skip-pymc", action="store_true", help="skip the comparison with PyMC's default sampler"
     )
     ap.add_argument("--skip-cold", action="store_true", help="skip the run with empty caches")
+    ap.add_argument("--indications", help="comma-separated indication ids to keep in the copy's config "
+                    "(e.g. fbss,crps,pdn: the three of the issue's baseline); default: all")  # fmt: skip
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; load {os.getloadavg()[0]:.2f} (1-min average)")
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
         work = Path(tmp) / "repo"
         copy_checkout(work)
+        if args.indications:
+            keep_indications(work / "config" / "config.yaml", args.indications.split(","))
         env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", MPLBACKEND="Agg")
         cold_env = dict(env, NUMBA_CACHE_DIR=str(Path(tmp) / "numba-cold"))
         rows = []

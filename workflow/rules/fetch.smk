@@ -81,6 +81,8 @@ rule extract_registry_results:
         unmapped="results/screening/registry_unmapped.csv",
     log:
         "logs/extract_registry_results.log",
+    benchmark:
+        "benchmarks/extract_registry_results.tsv"
     conda:
         "../../environment.yml"
     params:
@@ -103,6 +105,8 @@ rule build_screening_queue:
         crosscheck="results/screening/crosscheck.csv",
     log:
         "logs/build_screening_queue.log",
+    benchmark:
+        "benchmarks/build_screening_queue.tsv"
     conda:
         "../../environment.yml"
     params:

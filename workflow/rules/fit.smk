@@ -15,7 +15,7 @@ rule fit_indication:
         "benchmarks/fit_indication/{indication}.tsv"
     conda:
         "../../environment.yml"
-    threads: 2
+    threads: 1  # nutpie samples the chains on threads of its own; on a cluster, profiles/slurm sets 4
     resources:
         mem_mb=3000,
         runtime=30,

@@ -14,6 +14,8 @@ rule validate_evidence:
         validation="results/validated/validation.txt",
     log:
         "logs/validate_evidence.log",
+    benchmark:
+        "benchmarks/validate_evidence.tsv"
     conda:
         "../../environment.yml"
     params:

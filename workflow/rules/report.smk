@@ -43,6 +43,8 @@ rule render_report:
         state_meta="results/report/state/meta.json",
     log:
         "logs/report/render_report.log",
+    benchmark:
+        "benchmarks/render_report.tsv"
     conda:
         "../../environment.yml"
     params:

@@ -53,6 +53,14 @@ def ensure_compile_cache() -> None:
         os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, *extra) if x)
 
 
+def usable_cores() -> int:
+    """CPUs this process may use: its affinity mask (a SLURM allocation), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def bucket_size(k: int) -> int:
     for b in BUCKETS:
         if k <= b:
@@ -109,6 +117,33 @@ class ModelData:
         return data
 
 
+def tau_prior_logp(log_tau, family_weights, par):
+    """PyTensor log density of log(tau) under the prior family selected by one-hot ``family_weights``
+    (half-normal, half-Cauchy, log-normal and log-t_5 on tau^2; Jacobian included; priors.FAMILIES order).
+    Shared by the pairwise model and the network model."""
+    import pytensor.tensor as pt
+
+    tau = pt.exp(log_tau)
+    w, a, b = family_weights, par[0], par[1]
+    # every family's term is evaluated (weights select one): keep the unused ones finite, since a
+    # log-normal location is negative and 0 * nan would poison the sum
+    s = pt.switch(a > 0, a, 1.0)
+    lp_hn = math.log(2.0) - 0.5 * math.log(2 * math.pi) - pt.log(s) - 0.5 * (tau / s) ** 2 + log_tau
+    lp_hc = math.log(2.0 / math.pi) - pt.log(s) - pt.log1p((tau / s) ** 2) + log_tau
+    x = 2.0 * log_tau  # log tau^2
+    lp_ln = math.log(2.0) - 0.5 * math.log(2 * math.pi) - pt.log(b) - 0.5 * ((x - a) / b) ** 2
+    nu = 5.0
+    lp_lt = (
+        math.log(2.0)
+        + math.lgamma((nu + 1) / 2)
+        - math.lgamma(nu / 2)
+        - 0.5 * math.log(nu * math.pi)
+        - pt.log(b)
+        - (nu + 1) / 2 * pt.log1p(((x - a) / b) ** 2 / nu)
+    )
+    return w[0] * lp_hn + w[1] * lp_hc + w[2] * lp_ln + w[3] * lp_lt
+
+
 def build_model(size: int, data: dict[str, np.ndarray] | None = None, normal_only: bool = False):
     """The padded, masked PyMC model with ``size`` study slots (``normal_only``: without z and alpha,
     used for normal-likelihood analyses larger than the first bucket, where padding dims would dominate)."""
@@ -128,25 +163,7 @@ def build_model(size: int, data: dict[str, np.ndarray] | None = None, normal_onl
         alpha_raw = None if normal_only else pm.Normal("alpha_raw", 0.0, 1.0, shape=size)
         mu = d["mu_prior"][0] + d["mu_prior"][1] * mu_raw
         tau = pt.exp(log_tau)
-        w, a, b = d["tau_family"], d["tau_par"][0], d["tau_par"][1]
-        # every family's term is evaluated (weights select one): keep the unused ones finite, since a
-        # log-normal location is negative and 0 * nan would poison the sum
-        s = pt.switch(a > 0, a, 1.0)
-        # log density of log_tau under each family (Jacobian of tau = exp(log_tau) included)
-        lp_hn = math.log(2.0) - 0.5 * math.log(2 * math.pi) - pt.log(s) - 0.5 * (tau / s) ** 2 + log_tau
-        lp_hc = math.log(2.0 / math.pi) - pt.log(s) - pt.log1p((tau / s) ** 2) + log_tau
-        x = 2.0 * log_tau  # log tau^2
-        lp_ln = math.log(2.0) - 0.5 * math.log(2 * math.pi) - pt.log(b) - 0.5 * ((x - a) / b) ** 2
-        nu = 5.0
-        lp_lt = (
-            math.log(2.0)
-            + math.lgamma((nu + 1) / 2)
-            - math.lgamma(nu / 2)
-            - 0.5 * math.log(nu * math.pi)
-            - pt.log(b)
-            - (nu + 1) / 2 * pt.log1p(((x - a) / b) ** 2 / nu)
-        )
-        pm.Potential("tau_prior", w[0] * lp_hn + w[1] * lp_hc + w[2] * lp_ln + w[3] * lp_lt)
+        pm.Potential("tau_prior", tau_prior_logp(log_tau, d["tau_family"], d["tau_par"]))
         v = d["se"] ** 2 + tau**2
         ll_n = -0.5 * (d["y"] - mu) ** 2 / v - 0.5 * pt.log(v) - 0.5 * math.log(2 * math.pi)
         pm.Potential("lik_normal", pt.sum(d["mask_n"] * ll_n))
@@ -219,7 +236,7 @@ class Engine:
                 draws=draws,
                 tune=tune,
                 chains=chains,
-                cores=min(chains, os.cpu_count() or 1),
+                cores=min(chains, usable_cores()),
                 seed=seed,
                 progress_bar=False,
                 target_accept=target_accept,
@@ -237,7 +254,7 @@ class Engine:
                     draws=draws,
                     tune=tune,
                     chains=chains,
-                    cores=min(chains, os.cpu_count() or 1),
+                    cores=min(chains, usable_cores()),
                     random_seed=seed,
                     target_accept=target_accept,
                     progressbar=False,

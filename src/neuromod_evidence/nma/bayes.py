@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models.diagnostics import Diagnostics
 from ..models.priors import EffectPrior, TauPrior
 from . import model as nma_model
 from .network import Network
@@ -84,18 +85,6 @@ def layout(net: Network, maps, n_params: int) -> nma_model.Layout:
     nrm_mask = np.zeros(S)
     nrm_mask[:k] = 0.0 if binom else 1.0
     return nma_model.Layout(p[0], p[1], p[2], arm_mask, bin_mask, r, n, nrm_mask, y, W, n_params)
-
-
-@dataclass
-class Diagnostics:
-    rhat_max: float
-    ess_bulk_min: float
-    ess_tail_min: float
-    divergences: int
-    converged: bool
-    attempts: int = 1
-    target_accept: float = float("nan")
-    reasons: str = ""
 
 
 def diagnose(draws: nma_model.RawDraws, n_report: int, re: bool) -> Diagnostics:

@@ -21,14 +21,13 @@ leading block, so one constant L serves trials with any number of arms up to A.
 
 from __future__ import annotations
 
-import math
-import os
 import threading
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..models.compiled import tau_prior_logp, usable_cores
 from ..models.priors import EffectPrior, TauPrior
 
 STUDY_BUCKETS = (32, 128, 512, 2048)
@@ -109,22 +108,7 @@ def build(S: int, A: int, P: int, data: dict | None = None):
         z = pm.Normal("z", 0.0, 1.0, shape=(S, A - 1))
         D = pt.concatenate([pt.zeros(1), d["d_prior"][0] + d["d_prior"][1] * d_raw])
         tau = pt.exp(log_tau)
-        w, a, b = d["tau_family"], d["tau_par"][0], d["tau_par"][1]
-        s = pt.switch(a > 0, a, 1.0)  # keep unused families finite (0 * nan would poison the sum)
-        lp_hn = math.log(2.0) - 0.5 * math.log(2 * math.pi) - pt.log(s) - 0.5 * (tau / s) ** 2 + log_tau
-        lp_hc = math.log(2.0 / math.pi) - pt.log(s) - pt.log1p((tau / s) ** 2) + log_tau
-        x = 2.0 * log_tau
-        lp_ln = math.log(2.0) - 0.5 * math.log(2 * math.pi) - pt.log(b) - 0.5 * ((x - a) / b) ** 2
-        nu = 5.0
-        lp_lt = (
-            math.log(2.0)
-            + math.lgamma((nu + 1) / 2)
-            - math.lgamma(nu / 2)
-            - 0.5 * math.log(nu * math.pi)
-            - pt.log(b)
-            - (nu + 1) / 2 * pt.log1p(((x - a) / b) ** 2 / nu)
-        )
-        pm.Potential("tau_prior", w[0] * lp_hn + w[1] * lp_hc + w[2] * lp_ln + w[3] * lp_lt)
+        pm.Potential("tau_prior", tau_prior_logp(log_tau, d["tau_family"], d["tau_par"]))
         mean = D[d["p1"]] - D[d["p2"]] + D[d["p3"]]
         delta = mean + d["re"] * tau * pt.dot(z, pt.as_tensor_variable(chol.T))
         mu = d["mu_prior"][0] + d["mu_prior"][1] * mu_raw
@@ -187,7 +171,7 @@ class Engine:
             draws=draws,
             tune=tune,
             chains=chains,
-            cores=min(chains, os.cpu_count() or 1),
+            cores=min(chains, usable_cores()),
             seed=seed,
             progress_bar=False,
             target_accept=target_accept,
