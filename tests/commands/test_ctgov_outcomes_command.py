@@ -74,3 +74,10 @@ def test_module_is_cheap_to_import():
     code = "import sys, neuromod_evidence.commands.ctgov_outcomes; print('pandas' in sys.modules, 'requests' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_a_failure_prints_no_csv_at_all(capsys, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("not json", encoding="utf-8")
+    status, rows, out = run(capsys, API / "synthetic-ctgov-scs-study.json", str(bad))
+    assert status == 2 and out.out == "" and rows == []

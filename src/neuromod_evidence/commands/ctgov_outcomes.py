@@ -74,10 +74,8 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, OSError) as exc:
         print(f"cannot read the configuration: {exc}", file=sys.stderr)
         return 2
-    writer = csv.DictWriter(sys.stdout, fieldnames=COMMAND_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    status = 0
-    for path in args.study:
+    status, rows = 0, []
+    for path in args.study:  # read every file before printing anything: a failure prints no CSV at all
         try:
             with open(path, encoding="utf-8") as fh:
                 doc = json.load(fh)
@@ -91,12 +89,14 @@ def run(args: argparse.Namespace) -> int:
             status = 2
             continue
         for study in studies:
-            rows = command_rows(study, vocab)
-            if not rows:
+            found = command_rows(study, vocab)
+            if not found:
                 nct = study.get("protocolSection", {}).get("identificationModule", {}).get("nctId", "?")
                 print(f"{path}: {nct} has no posted outcome measures", file=sys.stderr)
-            for row in rows:
-                if args.usable_only and (row["reason"] or not row["maps_to"]):
-                    continue
-                writer.writerow(row)
-    return status
+            rows += [r for r in found if not (args.usable_only and (r["reason"] or not r["maps_to"]))]
+    if status:
+        return status
+    writer = csv.DictWriter(sys.stdout, fieldnames=COMMAND_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return 0
