@@ -8,6 +8,8 @@ for each downgrade or override, and GRADE's plain-language statement.
 
 from __future__ import annotations
 
+from ..settings import is_ratio
+
 
 def sof_rows(analyses: list[dict]) -> tuple[list[dict], list[str]]:
     """Rows of the table and the footnotes they cite (numbered from 1 in row order, shared when equal)."""
@@ -35,6 +37,7 @@ def sof_rows(analyses: list[dict]) -> tuple[list[dict], list[str]]:
                 "comparator_risk": f"{absolute.comparator:.0f}" if absolute else "",
                 "intervention_risk": f"{absolute.intervention:.0f}" if absolute else "",
                 "difference": absolute.difference_text() if absolute else "",
+                "no_absolute": "" if absolute else _why_no_absolute(a),
                 "certainty": a["grade"]["certainty"],
                 "certainty_css": a["grade"]["css"],
                 "overridden": a["grade"]["overridden"],
@@ -43,3 +46,10 @@ def sof_rows(analyses: list[dict]) -> tuple[list[dict], list[str]]:
             }
         )
     return rows, footnotes
+
+
+def _why_no_absolute(a: dict) -> str:
+    """Why a row shows no per-1000 effect: a continuous outcome, or a comparator risk of 0 or 1 (or unknown)."""
+    if not is_ratio(a["measure"]):
+        return "continuous outcome: the effect is the mean difference"
+    return "not estimable: no events (or only events) in the comparator arms, or their risk is unknown"
