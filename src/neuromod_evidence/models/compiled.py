@@ -61,6 +61,23 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def nutpie_sample(model, *, draws: int, tune: int, chains: int, target_accept: float, seed: int):
+    """nutpie's NUTS with the settings every model of this package uses (shared by pairwise and network fits)."""
+    import nutpie
+
+    return nutpie.sample(
+        model,
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=min(chains, usable_cores()),
+        seed=seed,
+        progress_bar=False,
+        target_accept=target_accept,
+        save_warmup=False,
+    )
+
+
 def bucket_size(k: int) -> int:
     for b in BUCKETS:
         if k <= b:
@@ -229,18 +246,13 @@ class Engine:
         arrays = data.arrays(size)
         normal_only = data.likelihood == "normal" and size > BUCKETS[0]
         if self.backend == "nutpie":
-            import nutpie
-
-            idata = nutpie.sample(
+            idata = nutpie_sample(
                 self.cached(data),
                 draws=draws,
                 tune=tune,
                 chains=chains,
-                cores=min(chains, usable_cores()),
-                seed=seed,
-                progress_bar=False,
                 target_accept=target_accept,
-                save_warmup=False,
+                seed=seed,
             )
         else:
             import pymc as pm

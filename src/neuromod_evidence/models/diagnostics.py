@@ -51,15 +51,20 @@ def _max_over(ds) -> float:
 
 
 def diagnose(draws, settings: dict) -> Diagnostics:
+    return gate(draws_dataset(draws), draws.diverging, draws.target_accept, settings)
+
+
+def gate(ds, diverging, target_accept: float, settings: dict) -> Diagnostics:
+    """The convergence gate over every variable of ``ds`` (chain x draw [x ...]): shared by the pairwise and the
+    network models."""
     import arviz as az
 
-    ds = draws_dataset(draws)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         rhat = _max_over(az.rhat(ds, method="rank"))
         ess_bulk = _min_over(az.ess(ds, method="bulk"))
         ess_tail = _min_over(az.ess(ds, method="tail"))
-    div = int(draws.diverging.sum())
+    div = int(np.asarray(diverging).sum())
     reasons = []
     if not rhat <= settings["rhat_max"]:
         reasons.append(f"R-hat {rhat:.3f} > {settings['rhat_max']}")
@@ -73,7 +78,7 @@ def diagnose(draws, settings: dict) -> Diagnostics:
         ess_tail,
         div,
         not reasons,
-        target_accept=draws.target_accept,
+        target_accept=target_accept,
         reasons="; ".join(reasons),
     )
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..models.diagnostics import Diagnostics
+from ..models.diagnostics import Diagnostics, gate
 from ..models.priors import EffectPrior, TauPrior
 from . import model as nma_model
 from .network import Network
@@ -88,29 +88,13 @@ def layout(net: Network, maps, n_params: int) -> nma_model.Layout:
 
 
 def diagnose(draws: nma_model.RawDraws, n_report: int, re: bool) -> Diagnostics:
-    import arviz as az
     import xarray as xr
 
     vars_ = {"d": (("chain", "draw", "p"), draws.d[:, :, :n_report])}
     if re:
         vars_["tau"] = (("chain", "draw"), draws.tau)
     ds = xr.Dataset(vars_)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rhat = float(max(np.nanmax(v.values) for v in az.rhat(ds, method="rank").data_vars.values()))
-        bulk = float(min(np.nanmin(v.values) for v in az.ess(ds, method="bulk").data_vars.values()))
-        tail = float(min(np.nanmin(v.values) for v in az.ess(ds, method="tail").data_vars.values()))
-    div = int(draws.diverging.sum())
-    reasons = []
-    if not rhat <= GATE["rhat_max"]:
-        reasons.append(f"R-hat {rhat:.3f} > {GATE['rhat_max']}")
-    if not min(bulk, tail) >= GATE["ess_min"]:
-        reasons.append(f"ESS {min(bulk, tail):.0f} < {GATE['ess_min']}")
-    if div > GATE["max_divergences"]:
-        reasons.append(f"{div} divergent transitions")
-    return Diagnostics(
-        rhat, bulk, tail, div, not reasons, target_accept=draws.target_accept, reasons="; ".join(reasons)
-    )
+    return gate(ds, draws.diverging, draws.target_accept, GATE)
 
 
 def sample_gated(lay, priors, re, n_report, seed, sampler=None, engine=None):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models.compiled import tau_prior_logp, usable_cores
+from ..models.compiled import nutpie_sample, tau_prior_logp
 from ..models.priors import EffectPrior, TauPrior
 
 STUDY_BUCKETS = (32, 128, 512, 2048)
@@ -161,21 +161,12 @@ class Engine:
     def sample(
         self, layout: Layout, priors: dict, re: bool, *, draws, tune, chains, target_accept, seed
     ) -> RawDraws:
-        import nutpie
 
         S, A, P = layout.key
         arrays = data_arrays(layout, priors["tau"], priors["effect"], priors["baseline"], re)
         model = self.compiled((S, A, P)).with_data(**arrays)
-        idata = nutpie.sample(
-            model,
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=min(chains, usable_cores()),
-            seed=seed,
-            progress_bar=False,
-            target_accept=target_accept,
-            save_warmup=False,
+        idata = nutpie_sample(
+            model, draws=draws, tune=tune, chains=chains, target_accept=target_accept, seed=seed
         )
         post = idata.posterior
         ep = priors["effect"]
