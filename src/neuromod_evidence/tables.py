@@ -203,18 +203,18 @@ def read_table(table: Table, path: str | os.PathLike) -> pd.DataFrame:
     if missing:
         raise TableError(f"{path}: the {table.name} table lacks column(s) {', '.join(missing)}")
     out = raw[list(table.columns)].copy()
-    for c in table.columns:
-        kind = table.kind(c)
-        if kind == "float":
-            out[c] = pd.to_numeric(out[c], errors="raise").astype(float)
-        elif kind == "int":
-            out[c] = pd.to_numeric(out[c], errors="raise").astype("Int64")
-        elif kind == "bool":
-            out[c] = (
-                out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
-            )
-        else:
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    kinds = {c: table.kind(c) for c in table.columns}
+    floats = [c for c, k in kinds.items() if k == "float"]
+    texts = [c for c, k in kinds.items() if k not in ("float", "int", "bool")]
+    if floats:  # one block operation per kind: a column at a time costs ~0.1 s per table
+        out[floats] = out[floats].apply(pd.to_numeric, errors="raise").astype(float)
+    for c in (c for c, k in kinds.items() if k == "int"):
+        out[c] = pd.to_numeric(out[c], errors="raise").astype("Int64")
+    for c in (c for c, k in kinds.items() if k == "bool"):
+        out[c] = out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
+    if texts:
+        block = out[texts].astype(object)
+        out[texts] = block.where(block.notna(), None)
     return out
 
 
@@ -257,14 +257,14 @@ def format_table(table: Table, df: pd.DataFrame, for_people: bool = False) -> pd
         raise TableError(
             f"{table.name}: frame does not match the contract (missing {missing or 'none'}, extra {extra or 'none'})"
         )
-    out = pd.DataFrame(index=df.index)
+    columns = {}
     for c in table.columns:
         kind = table.kind(c)
         cells = [_format(v, kind, table.decimals) for v in df[c].tolist()]
         if for_people and kind == "text":
             cells = [neutralise_formula(v) for v in cells]
-        out[c] = cells
-    return out
+        columns[c] = cells
+    return pd.DataFrame(columns, index=df.index, columns=list(table.columns), dtype=object)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

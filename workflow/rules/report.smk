@@ -45,6 +45,7 @@ rule render_report:
         "logs/report/render_report.log",
     benchmark:
         "benchmarks/render_report.tsv"
+    threads: 2  # figures are drawn by one worker process per thread (report/parallel.py)
     conda:
         "../../environment.yml"
     params:

@@ -20,8 +20,8 @@ ANALYSIS_TABLES = {"studies.csv": STUDIES, "sensitivity.csv": SENSITIVITY}
 ANALYSIS_COPIES = ("summary.json", "posterior.nc")
 
 
-def write_downloads(inputs: ReportInputs, out_dir: Path, analysis_ids) -> list[tuple[str, str]]:
-    """Write ``out_dir/downloads/{tables,analyses}/``; return (href, name) of the report-wide tables."""
+def write_downloads(inputs: ReportInputs, out_dir: Path) -> list[tuple[str, str]]:
+    """Write ``out_dir/downloads/tables/``; return (href, name) of the report-wide tables."""
     dl = Path(out_dir) / "downloads"
     files = []
     loaded = inputs.frames()
@@ -31,15 +31,18 @@ def write_downloads(inputs: ReportInputs, out_dir: Path, analysis_ids) -> list[t
             frame = loaded[name] if name in loaded else read_table(table, src)
             write_table(table, frame, dl / "tables" / name, for_people=True)
             files.append((f"downloads/tables/{name}", name))
-    for aid in analysis_ids:
-        target = dl / "analyses" / aid
-        for name, table in ANALYSIS_TABLES.items():
-            src = inputs.analysis_file(aid, name)
-            if src.exists():
-                write_table(table, read_table(table, src), target / name, for_people=True)
-        for name in ANALYSIS_COPIES:
-            src = inputs.analysis_file(aid, name)
-            if src.exists():
-                target.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src, target / name)
     return files
+
+
+def write_analysis_downloads(inputs: ReportInputs, out_dir: Path, aid: str) -> None:
+    """Write ``out_dir/downloads/analyses/<aid>/`` (run by the figure workers, one analysis each)."""
+    target = Path(out_dir) / "downloads" / "analyses" / aid
+    for name, table in ANALYSIS_TABLES.items():
+        src = inputs.analysis_file(aid, name)
+        if src.exists():
+            write_table(table, read_table(table, src), target / name, for_people=True)
+    for name in ANALYSIS_COPIES:
+        src = inputs.analysis_file(aid, name)
+        if src.exists():
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target / name)

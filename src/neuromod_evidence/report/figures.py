@@ -1,7 +1,8 @@
 """Draw the figures of one analysis (forest, sensitivity, posterior densities) as inline SVG.
 
 Each figure is also saved to ``downloads/figures/<analysis>__<kind>.svg``. matplotlib is imported here only,
-so pages without figures never pay for it.
+so pages without figures never pay for it. Figures go through :mod:`.figure_cache`: a figure whose inputs and
+drawing code are unchanged since an earlier run is not drawn again.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from markupsafe import Markup
 
 from ..tables import atomic_write_text
 from .analysis_view import AnalysisView
+from .figure_cache import cached_svg
 from .posterior import posterior_draws
 from .svg import inline_svg
 
 
-def _svg(fig, prefix: str, label: str, save_to: Path) -> Markup:
-    from . import plots
-
-    svg = plots.figure_to_svg(fig)
+def _svg(draw: str, args: tuple, kwargs: dict, prefix: str, label: str, save_to: Path) -> Markup:
+    """Draw ``plots.<draw>(*args, **kwargs)`` (or take it from the figure cache), save it, inline it."""
+    svg = cached_svg(draw, args, kwargs)
     atomic_write_text(save_to, svg)
     return inline_svg(svg, prefix, label)
 
@@ -34,9 +35,11 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
     a["forest_svg"] = a["sens_svg"] = a["density_svg"] = None
     if len(view.studies):
         p = view.pooled
-        fig = plots.forest_plot(
+        args = (
             view.studies,
             plots.Pooled(p.estimate, p.ci_low, p.ci_high, p.pred_low, p.pred_high) if p else None,
+        )
+        kwargs = dict(
             measure=measure,
             direction=direction,
             mcid=mcid,
@@ -44,17 +47,26 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
             decimals=a["decimals"],
             **sides,
         )
-        a["forest_svg"] = _svg(fig, f"forest-{aid}", a["forest_alt"], fig_dir / f"{aid}__forest.svg")
+        a["forest_svg"] = _svg(
+            "forest_plot", args, kwargs, f"forest-{aid}", a["forest_alt"], fig_dir / f"{aid}__forest.svg"
+        )
     if not a["converged"]:
         return
     if len(view.sensitivity):
-        fig = plots.sensitivity_plot(
-            view.sensitivity, measure=measure, direction=direction, mcid=mcid, decimals=a["decimals"], **sides
-        )
+        kwargs = dict(measure=measure, direction=direction, mcid=mcid, decimals=a["decimals"], **sides)
         label = f"Sensitivity analyses, {a['title']}"
-        a["sens_svg"] = _svg(fig, f"sens-{aid}", label, fig_dir / f"{aid}__sensitivity.svg")
+        a["sens_svg"] = _svg(
+            "sensitivity_plot",
+            (view.sensitivity,),
+            kwargs,
+            f"sens-{aid}",
+            label,
+            fig_dir / f"{aid}__sensitivity.svg",
+        )
     effect, tau = posterior_draws(view.posterior)
     if effect is not None:
-        fig = plots.density_plot(effect, tau, measure=measure, direction=direction, mcid=mcid)
+        kwargs = dict(measure=measure, direction=direction, mcid=mcid)
         label = f"Posterior densities of the pooled effect and of tau, {a['title']}"
-        a["density_svg"] = _svg(fig, f"dens-{aid}", label, fig_dir / f"{aid}__posterior.svg")
+        a["density_svg"] = _svg(
+            "density_plot", (effect, tau), kwargs, f"dens-{aid}", label, fig_dir / f"{aid}__posterior.svg"
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -21,11 +22,12 @@ from ..tables import atomic_write_text
 from .analysis_view import build_analysis
 from .changes import archive_state, compute_changes, fingerprint, previous_state, write_state
 from .claims_view import claims_context
-from .downloads import write_downloads
+from .downloads import write_analysis_downloads, write_downloads
 from .evidence_view import evidence_rows, indication_issues, prisma_counts
 from .figures import draw_figures
 from .inputs import ReportInputs, load_inputs
 from .methods import methods_context, software_versions
+from .parallel import in_worker_processes
 from .sof_view import sof_rows
 from .text import fmt_prob
 
@@ -68,16 +70,23 @@ def _sort_key(settings: Settings):
 
 
 def _analyses(inputs: ReportInputs, settings: Settings, out_dir: Path, forest_columns) -> list[dict]:
-    out = []
+    rows = []
     for _, row in inputs.summary.iterrows():
         ind = settings.indications.get(row["indication"])
         if ind is None or row["outcome"] not in ind.outcomes or row["comparison"] not in ind.comparisons:
             log.warning("%s: not in the configuration, left out of the report", row["analysis_id"])
             continue
-        view = build_analysis(row, inputs, settings, forest_columns)
-        draw_figures(view, out_dir / "downloads" / "figures")
-        out.append(view.context)
-    return sorted(out, key=_sort_key(settings))
+        rows.append(row)
+    job = partial(_analysis_context, inputs, settings, out_dir, forest_columns)
+    return sorted(in_worker_processes(job, rows), key=_sort_key(settings))
+
+
+def _analysis_context(inputs, settings, out_dir: Path, forest_columns, row) -> dict:
+    """One analysis's part of the report: view model, figures and download files (run in a worker)."""
+    view = build_analysis(row, inputs, settings, forest_columns)
+    draw_figures(view, out_dir / "downloads" / "figures")
+    write_analysis_downloads(inputs, out_dir, view.context["id"])
+    return view.context
 
 
 def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: list[dict]) -> dict:
@@ -131,7 +140,7 @@ def render_report(
         dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in inputs.files.values() if p.exists()
     ]
     data_date = max(mtimes, default=now).strftime("%Y-%m-%d")
-    downloads = write_downloads(inputs, out_dir, [a["id"] for a in analyses])
+    downloads = write_downloads(inputs, out_dir)
     previous = (
         previous_state(Path(history_dir), fingerprint(inputs.summary, inputs.trials)) if history_dir else None
     )
