@@ -45,9 +45,9 @@ rule render_report:
         "logs/report/render_report.log",
     benchmark:
         "benchmarks/render_report.tsv"
-    threads: 2  # figures are drawn by one worker process per thread (report/parallel.py)
     conda:
         "../../environment.yml"
+    threads: 2  # figures are drawn by one worker process per thread (report/parallel.py)
     params:
         config=stage_config("models", "normalize", "seed", "evidence_dir", "claims"),
         fetch_mode=config["fetch"]["mode"],
