@@ -16,10 +16,10 @@ from .posterior import posterior_draws
 from .svg import inline_svg
 
 
-def _svg(fig, prefix: str, label: str, save_to: Path) -> Markup:
+def _svg(fig, prefix: str, label: str, save_to: Path, tight: bool = True) -> Markup:
     from . import plots
 
-    svg = plots.figure_to_svg(fig)
+    svg = plots.figure_to_svg(fig, tight=tight)
     atomic_write_text(save_to, svg)
     return inline_svg(svg, prefix, label)
 
@@ -33,10 +33,12 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
     sides = {"intervention": a["intervention"], "control": a["control"]}
     a["forest_svg"] = a["sens_svg"] = a["density_svg"] = None
     if len(view.studies):
-        p = view.pooled
         fig = plots.forest_plot(
             view.studies,
-            plots.Pooled(p.estimate, p.ci_low, p.ci_high, p.pred_low, p.pred_high) if p else None,
+            view.pooled,
+            common=view.common,
+            heterogeneity=view.heterogeneity,
+            not_pooled=view.not_pooled,
             measure=measure,
             direction=direction,
             mcid=mcid,
@@ -44,7 +46,9 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
             decimals=a["decimals"],
             **sides,
         )
-        a["forest_svg"] = _svg(fig, f"forest-{aid}", a["forest_alt"], fig_dir / f"{aid}__forest.svg")
+        a["forest_svg"] = _svg(
+            fig, f"forest-{aid}", a["forest_alt"], fig_dir / f"{aid}__forest.svg", tight=False
+        )
     if not a["converged"]:
         return
     if len(view.sensitivity):
