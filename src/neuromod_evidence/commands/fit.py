@@ -8,7 +8,8 @@ Input layouts (detected from the columns; one row per study; comma-, semicolon- 
 - arm-level continuous: ``study, mean_t, sd_t, n_t, mean_c, sd_c, n_c`` (MD, or SMD as Hedges' g).
 
 Writes DIR/summary.json (the fields of a summary.csv row, the priors used, study estimates, sensitivity
-analyses), DIR/studies.csv, DIR/sensitivity.csv, DIR/posterior.nc and DIR/forest.svg. Priors, sampler and
+analyses), DIR/studies.csv, DIR/sensitivity.csv, DIR/heterogeneity.csv, DIR/posterior.nc and DIR/forest.svg
+(the report's forest plot: per-arm data, weights, tau², Q, I²). Priors, sampler and
 convergence gate default to the configuration schema's ``models:`` section. Bad input exits with status 2
 and one message naming the row and column; an analysis that is not estimable (every study without events
 in both arms) or not converged exits with status 1. PyMC is imported only when fitting.

@@ -112,8 +112,8 @@ def data_table(rows: pd.DataFrame, pooled, common, het, *, measure: str, decimal
             {
                 "label": str(r["label"]),
                 "variant": ft.variant_cell(r),
-                "arm_t": ft.arm_cell(r, "t", measure),
-                "arm_c": ft.arm_cell(r, "c", measure),
+                "arm_t": ft.arm_cell(r, "t", measure, decimals),
+                "arm_c": ft.arm_cell(r, "c", measure, decimals),
                 "weight": ft.weight_cell(r.get("weight")),
                 "effect": ft.effect_cell(r, measure, decimals),
                 "rob": "; ".join(words for _, _, words in ft.rob_cells(r.get("rob"))) or "not assessed",

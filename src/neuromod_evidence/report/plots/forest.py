@@ -113,6 +113,7 @@ def forest_plot(
     mcid_x = mcid_display(measure, direction, mcid)
     setup_axis(ax, measure, list(low), list(high), [*extra_x, *([mcid_x] if mcid_x is not None else [])])
     reference_lines(ax, measure, direction, mcid)
+    _thin_log_ticks(ax, lay["axes_right"] - lay["axes_left"])
     ax.set_ylim(len(rows), 0)
     ax.set_yticks([])
     for side in ("left", "right", "top"):
@@ -126,6 +127,17 @@ def forest_plot(
     _legend(fig, text, studies, pooled, common, mcid_x is not None)
     text.notes(notes)
     return fig
+
+
+def _thin_log_ticks(ax, width_in: float) -> None:
+    """On a narrow log axis keep only the powers of ten (1, 10, 100 ...) so the tick labels do not collide."""
+    ticks = [t for t in ax.get_xticks() if t > 0]
+    if ax.get_xscale() != "log" or len(ticks) <= width_in * 2.2:
+        return
+    decades = [t for t in ticks if math.isclose(math.log10(t), round(math.log10(t)))]
+    if decades:
+        ax.set_xticks(decades)
+        ax.set_xticklabels([f"{t:g}" for t in decades])
 
 
 def _marks(ax, studies, rows, pooled, common, measure) -> list[float]:

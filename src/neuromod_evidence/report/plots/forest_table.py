@@ -78,7 +78,7 @@ class TableText:
                 cell = "" if pd.isna(val) else truncate(f"{val:g}" if isinstance(val, float) else str(val), 9)
                 self.text(lay[f"extra{j}"], y, cell, ha="right", gid=f"cell-{col}-{i}")
             for side in ("t", "c"):
-                cell = ft.arm_cell(row, side, measure)
+                cell = ft.arm_cell(row, side, measure, decimals)
                 self.text(lay[f"arm_{side}"], y, cell, ha="right", gid=f"cell-arm_{side}-{i}")
             self.text(lay["weight"], y, ft.weight_cell(row.get("weight")), ha="right", gid=f"cell-weight-{i}")
             self.text(lay["effect"], y, ft.effect_cell(row, measure, decimals), gid=f"cell-effect-{i}")
@@ -91,7 +91,7 @@ class TableText:
         w, h = ROB_BOX
         box = FancyBboxPatch(
             ((x - w / 2) / self.w, (y - h / 2) / self.h), w / self.w, h / self.h, facecolor=fill,
-            edgecolor="#555555", lw=0.6, gid=gid, boxstyle="round,pad=0,rounding_size=0.004",
+            edgecolor="#555555", lw=0.6, gid=gid, boxstyle="square,pad=0",
         )  # fmt: skip
         self.fig.add_artist(box)
         self.text(x, y, symbol, ha="center", color=ink, fontweight="bold" if len(symbol) < 3 else "normal")
