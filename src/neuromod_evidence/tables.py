@@ -122,11 +122,19 @@ STUDIES = _t(
     "studies",
     "trial_id study_label data_type estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high "
     "weight events_t n_t events_c n_c sd_imputed events_derived corrected "
-    # additions: metafor-style influence diagnostics (models/influence.py)
-    "rstudent cook_d influence",
+    # additions: metafor-style influence diagnostics (models/influence.py); per-arm summaries and the pain
+    # site / outcome variant of each row, carried from contrasts.csv for the forest plot's data columns
+    "rstudent cook_d influence mean_t sd_t mean_c sd_c site value_type",
     floats="estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high weight events_t n_t "
-    "events_c n_c rstudent cook_d",
+    "events_c n_c rstudent cook_d mean_t sd_t mean_c sd_c",
     bools="sd_imputed events_derived corrected",
+    decimals=4,
+)
+HETEROGENEITY = _t(  # one row per analysis: the forest plot's heterogeneity line (models/analysis.py)
+    "heterogeneity",
+    "analysis_id k tau2 tau2_low tau2_high freq_tau2 freq_method q q_df q_p i2",
+    ints="k q_df",
+    floats="tau2 tau2_low tau2_high freq_tau2 q q_p i2",
     decimals=4,
 )
 SENSITIVITY = _t(
@@ -179,7 +187,7 @@ CROSSCHECK = _t(
 NORMALIZED = {
     t.name: t for t in (NORMALIZED_TRIALS, NORMALIZED_ARMS, NORMALIZED_OUTCOMES, CONTRASTS, ISSUES, ROB)
 }
-FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY)}
+FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY, HETEROGENEITY)}
 SCREENING = {t.name: t for t in (REGISTRY_OUTCOMES, REGISTRY_UNMAPPED, QUEUE, PRISMA, CROSSCHECK)}
 
 

@@ -16,9 +16,9 @@ def cache(tmp_path, monkeypatch):
     calls = []
     real = figure_cache.draw_svg
 
-    def counting(draw, args, kwargs):
+    def counting(draw, args, kwargs, tight=True):
         calls.append(draw)
-        return real(draw, args, kwargs)
+        return real(draw, args, kwargs, tight)
 
     monkeypatch.setattr(figure_cache, "draw_svg", counting)
     return tmp_path / "figs", calls

@@ -52,9 +52,8 @@ rule render_report:
         config=stage_config("models", "normalize", "seed", "evidence_dir", "claims"),
         fetch_mode=config["fetch"]["mode"],
         history_dir="results/report/history",
-        forest_columns=[
-            ["intervention_class", "Intervention"],
-            ["timepoint_months", "Month"],
-        ],
+        # extra forest-plot columns as [column, header] pairs (e.g. ["timepoint_months", "Month"]); none: the
+        # plot's fixed width goes to per-arm data, pain site, weights and RoB (report/plots/forest.py)
+        forest_columns=[],
     script:
         "../../scripts/render_report.py"

@@ -125,7 +125,7 @@ def to_contrasts(df, layout: str, measure: str, ratio_scale: bool = False):
                  for c in LAYOUTS[layout]}  # fmt: skip
             fn = effects.hedges_g if measure == "SMD" else effects.mean_difference
             est, se = fn(v["mean_t"], v["sd_t"], v["n_t"], v["mean_c"], v["sd_c"], v["n_c"])
-            rec.update(data_type="arm_continuous", estimate=est, se=se, n_t=v["n_t"], n_c=v["n_c"])
+            rec.update(data_type="arm_continuous", estimate=est, se=se, **v)  # arms kept for the forest plot
         else:
             est = _number(df, i, "estimate", positive=ratio_scale)
             if layout == "contrast_se":

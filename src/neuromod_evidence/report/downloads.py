@@ -1,5 +1,5 @@
 """The files a reader can download beside the pages: the tables behind the report and each analysis's
-summary, study table, sensitivity table and posterior.
+summary, study table, sensitivity table, heterogeneity numbers and posterior.
 
 CSV files are rewritten through their table contracts with ``for_people=True``, which neutralises cells a
 spreadsheet would run as formulas (a trial title starting with ``=``); JSON and NetCDF files are copied.
@@ -10,13 +10,13 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..tables import SENSITIVITY, STUDIES, SUMMARY, read_table, write_table
+from ..tables import HETEROGENEITY, SENSITIVITY, STUDIES, SUMMARY, read_table, write_table
 from .inputs import NORMALIZED_INPUTS, SCREENING_INPUTS, ReportInputs
 
 TABLES = {"fit_summary.csv": SUMMARY} | {
     f"{n}.csv": t for n, t in (NORMALIZED_INPUTS | SCREENING_INPUTS).items()
 }
-ANALYSIS_TABLES = {"studies.csv": STUDIES, "sensitivity.csv": SENSITIVITY}
+ANALYSIS_TABLES = {"studies.csv": STUDIES, "sensitivity.csv": SENSITIVITY, "heterogeneity.csv": HETEROGENEITY}
 ANALYSIS_COPIES = ("summary.json", "posterior.nc")
 
 

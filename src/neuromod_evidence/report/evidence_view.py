@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..settings import Settings
 from .inputs import ReportInputs
+from .rob import ROB_DOMAINS, ROB_SYMBOL, ROB_WORDS
 
 PRISMA_COUNTS = (
     "records_identified_registry",
@@ -86,20 +87,6 @@ def evidence_rows(inputs: ReportInputs, indication: str, settings: Settings) -> 
             }
         )
     return out
-
-
-ROB_DOMAINS = (("randomization", "R", "randomization"), ("deviations", "D", "deviations from intended interventions"),
-               ("missing_data", "M", "missing outcome data"), ("measurement", "O", "measurement of the outcome"),
-               ("selection", "S", "selection of the reported result"))  # fmt: skip
-ROB_SYMBOL = {
-    "low": "+",
-    "some_concerns": "?",
-    "high": "\u2212",
-    "not_assessable": "n/a",
-    "not_assessed": "\u00b7",
-}
-ROB_WORDS = {"low": "low risk", "some_concerns": "some concerns", "high": "high risk",
-             "not_assessable": "not assessable from the text read", "not_assessed": "not assessed"}  # fmt: skip
 
 
 def rob_lights(rob: pd.DataFrame, trial_id: str) -> list[dict]:

@@ -39,32 +39,32 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
-def figure_key(draw: str, args: tuple, kwargs: dict) -> str | None:
+def figure_key(draw: str, args: tuple, kwargs: dict, tight: bool = True) -> str | None:
     try:
-        payload = pickle.dumps((draw, args, sorted(kwargs.items())), protocol=5)
+        payload = pickle.dumps((draw, tight, args, sorted(kwargs.items())), protocol=5)
     except Exception:  # an argument that cannot be pickled is simply not cached
         return None
     return hashlib.sha256(code_fingerprint().encode() + payload).hexdigest()
 
 
-def draw_svg(draw: str, args: tuple, kwargs: dict) -> str:
+def draw_svg(draw: str, args: tuple, kwargs: dict, tight: bool = True) -> str:
     from . import plots
 
-    return plots.figure_to_svg(getattr(plots, draw)(*args, **kwargs))
+    return plots.figure_to_svg(getattr(plots, draw)(*args, **kwargs), tight=tight)
 
 
-def cached_svg(draw: str, args: tuple, kwargs: dict) -> str:
+def cached_svg(draw: str, args: tuple, kwargs: dict, tight: bool = True) -> str:
     """The SVG of ``plots.<draw>(*args, **kwargs)``, from the cache when an identical figure was drawn before."""
     folder = cache_dir()
-    key = figure_key(draw, args, kwargs) if folder is not None else None
+    key = figure_key(draw, args, kwargs, tight) if folder is not None else None
     if key is None:
-        return draw_svg(draw, args, kwargs)
+        return draw_svg(draw, args, kwargs, tight)
     path = folder / key[:2] / f"{key}.svg"
     try:
         return path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
         pass
-    svg = draw_svg(draw, args, kwargs)
+    svg = draw_svg(draw, args, kwargs, tight)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(path, svg)

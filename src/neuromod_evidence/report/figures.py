@@ -18,28 +18,29 @@ from .posterior import posterior_draws
 from .svg import inline_svg
 
 
-def _svg(draw: str, args: tuple, kwargs: dict, prefix: str, label: str, save_to: Path) -> Markup:
-    """Draw ``plots.<draw>(*args, **kwargs)`` (or take it from the figure cache), save it, inline it."""
-    svg = cached_svg(draw, args, kwargs)
+def _svg(
+    draw: str, args: tuple, kwargs: dict, prefix: str, label: str, save_to: Path, tight: bool = True
+) -> Markup:
+    """Draw ``plots.<draw>(*args, **kwargs)`` (or take it from the figure cache), save it, inline it.
+    ``tight=False`` for a figure laid out in fixed inches (the forest plot)."""
+    svg = cached_svg(draw, args, kwargs, tight=tight)
     atomic_write_text(save_to, svg)
     return inline_svg(svg, prefix, label)
 
 
 def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
     """Fill ``forest_svg``, ``sens_svg`` and ``density_svg`` of the view's context (None when not drawn)."""
-    from . import plots
 
     a = view.context
     aid, measure, direction, mcid = a["id"], a["measure"], a["direction"], a["mcid"]
     sides = {"intervention": a["intervention"], "control": a["control"]}
     a["forest_svg"] = a["sens_svg"] = a["density_svg"] = None
     if len(view.studies):
-        p = view.pooled
-        args = (
-            view.studies,
-            plots.Pooled(p.estimate, p.ci_low, p.ci_high, p.pred_low, p.pred_high) if p else None,
-        )
+        args = (view.studies, view.pooled)
         kwargs = dict(
+            common=view.common,
+            heterogeneity=view.heterogeneity,
+            not_pooled=view.not_pooled,
             measure=measure,
             direction=direction,
             mcid=mcid,
@@ -48,7 +49,13 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
             **sides,
         )
         a["forest_svg"] = _svg(
-            "forest_plot", args, kwargs, f"forest-{aid}", a["forest_alt"], fig_dir / f"{aid}__forest.svg"
+            "forest_plot",
+            args,
+            kwargs,
+            f"forest-{aid}",
+            a["forest_alt"],
+            fig_dir / f"{aid}__forest.svg",
+            tight=False,
         )
     if not a["converged"]:
         return

@@ -1,6 +1,7 @@
 """The tables the report is fed, read through their contracts (:mod:`neuromod_evidence.tables`).
 
-Normalized tables, the fit stage's ``summary.csv`` and per-analysis ``studies.csv`` / ``sensitivity.csv``,
+Normalized tables, the fit stage's ``summary.csv`` and per-analysis ``studies.csv`` / ``sensitivity.csv`` /
+``heterogeneity.csv``,
 and, when the screening stage ran, ``prisma.csv`` and ``queue.csv``. A table that does not match its
 contract is an error naming the file; an optional table that is absent reads as an empty frame.
 """
@@ -15,6 +16,7 @@ import pandas as pd
 from ..grade import OVERRIDE_COLUMNS, read_overrides
 from ..tables import (
     CONTRASTS,
+    HETEROGENEITY,
     ISSUES,
     NORMALIZED_ARMS,
     NORMALIZED_OUTCOMES,
@@ -74,6 +76,11 @@ class ReportInputs:
         """The engine's per-study table of one analysis (STUDIES contract); empty when it wrote none."""
         path = self.analysis_file(analysis_id, "studies.csv")
         return read_table(STUDIES, path) if path.exists() else empty_frame(STUDIES)
+
+    def heterogeneity(self, analysis_id: str) -> pd.DataFrame:
+        """tau², Q, df, p and I² of one analysis (HETEROGENEITY); empty for runs before it was written."""
+        path = self.analysis_file(analysis_id, "heterogeneity.csv")
+        return read_table(HETEROGENEITY, path) if path.exists() else empty_frame(HETEROGENEITY)
 
     def sensitivity(self, analysis_id: str) -> pd.DataFrame:
         path = self.analysis_file(analysis_id, "sensitivity.csv")

@@ -1,8 +1,9 @@
 """Run the report's per-analysis work (view model + matplotlib figures) on every core this process may use.
 
 Drawing and serialising ~70 SVG figures is most of the report stage's CPU time and each analysis is
-independent, so the analyses are spread over forked worker processes: a fork inherits the loaded inputs and
-the imported matplotlib, so nothing is pickled on the way in and nothing is imported twice. Results come back
+independent, so the analyses are spread over forked worker processes: a fork inherits the loaded inputs, so
+nothing is pickled on the way in (matplotlib is imported by a worker only when a figure is not in the figure
+cache). Results come back
 in input order, so the pages are identical to a serial run. With one usable core (or where ``fork`` does not
 exist) the work runs in this process.
 """
@@ -24,10 +25,5 @@ def in_worker_processes(
     workers = min(max_workers or usable_cores(), len(items))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [job(x) for x in items]
-    import matplotlib
-
-    matplotlib.use("Agg")  # import before forking so the workers inherit it
-    import matplotlib.figure  # noqa: F401
-
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return list(pool.map(job, items, chunksize=1))

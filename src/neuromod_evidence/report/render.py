@@ -35,10 +35,9 @@ log = logging.getLogger(__name__)
 CLAIMS_PAGE = "claims.html"
 OVERRIDES_FILE = "certainty_overrides.csv"  # reviewers' certainty overrides, next to the curated tables
 
-DEFAULT_FOREST_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("intervention_class", "Intervention"),
-    ("timepoint_months", "Month"),
-)
+# extra (column, header) pairs of the forest plot, e.g. ("timepoint_months", "Month"): none by default, the
+# plot's fixed width goes to the per-arm data, the pain site and the RoB column (the title names the arms)
+DEFAULT_FOREST_COLUMNS: tuple[tuple[str, str], ...] = ()
 
 
 def _env() -> Environment:

@@ -7,10 +7,11 @@ returns the figure; nothing is saved or shown here (:func:`figure_to_svg` serial
 from ..scale import format_number, is_ratio, to_display
 from .axes import figure_to_svg
 from .density import density_plot
-from .forest import Pooled, forest_plot
+from .forest import Heterogeneity, Pooled, forest_plot
 from .sensitivity import sensitivity_plot
 
 __all__ = [
+    "Heterogeneity",
     "Pooled",
     "density_plot",
     "figure_to_svg",

@@ -133,9 +133,11 @@ def truncate(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "\u2026"
 
 
-def figure_to_svg(fig: Figure) -> str:
-    """Serialise a figure to an SVG string (deterministic: no date metadata)."""
+def figure_to_svg(fig: Figure, tight: bool = True) -> str:
+    """Serialise a figure to an SVG string (deterministic: no date metadata). ``tight=False`` for a figure
+    laid out in fixed inches (the forest plot): it skips matplotlib's extra layout pass and keeps the size."""
     buf = io.StringIO()
     with rc_context(RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None},
+                    bbox_inches="tight" if tight else None)  # fmt: skip
     return buf.getvalue()
