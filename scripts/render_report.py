@@ -14,11 +14,13 @@ def main(
     state_dir: str | Path | None = None,
     history_dir: str | Path | None = None,
     fetch_mode: str | None = None,
+    snapshot_dir: str | Path | None = None,
     forest_columns=None,
 ) -> list[Path]:
     """Render the report. `trials` locates results/normalized/, `summary` the fit folder (unless `fit_dir`
     is given), `prisma` the screening folder; `config` holds the sections the rule passes (narrow params),
-    `fetch_mode` the one fetch setting the methods page shows."""
+    `fetch_mode` the one fetch setting the methods page shows, `snapshot_dir` where the living header
+    finds the searches' dates."""
     from neuromod_evidence.report import DEFAULT_FOREST_COLUMNS, render_report
     from neuromod_evidence.settings import Settings
 
@@ -33,6 +35,7 @@ def main(
         screening_dir=Path(prisma).parent if prisma else None,
         state_dir=state_dir,
         history_dir=history_dir,
+        snapshot_dir=snapshot_dir,
         forest_columns=forest_columns or DEFAULT_FOREST_COLUMNS,
     )
 
@@ -52,6 +55,7 @@ if "snakemake" in globals():
             state_dir=Path(snakemake.output.state_meta).parent,
             history_dir=snakemake.params.history_dir,
             fetch_mode=snakemake.params.fetch_mode,
+            snapshot_dir=snakemake.params.snapshot_dir,
             forest_columns=snakemake.params.forest_columns,
         )
         logging.getLogger("neuromod_evidence").info("wrote %s", ", ".join(str(p) for p in pages))

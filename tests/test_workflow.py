@@ -136,3 +136,25 @@ def test_whole_pipeline_end_to_end_on_a_small_config(tmp_path):
     assert (analyses / "knee_pns__pain_intensity__pns_vs_sham__m6" / "posterior.nc").exists()
     page = (work / "results" / "report" / "knee_pns.html").read_text(encoding="utf-8")
     assert "Chronic knee pain" in page and "KNEE_A2020" in page
+
+
+def test_the_report_rule_declares_what_it_reads_besides_the_tables(tmp_path):
+    """Reviewers' certainty overrides, the changelogs and the snapshot sidecars are inputs of render_report:
+    editing one re-renders the report."""
+    import shutil
+
+    evidence = tmp_path / "evidence"
+    shutil.copytree(ROOT / "data" / "evidence", evidence)
+    (evidence / "fbss" / "certainty_overrides.csv").write_text("analysis_id,domain,judgement,reason\n")
+    snap = tmp_path / "snapshots" / "pubmed"
+    snap.mkdir(parents=True)
+    (snap / "crps.json").write_text('{"records": []}')
+    (snap / "crps.meta.json").write_text("{}")
+    result = snakemake("-n", "--directory", str(ROOT), "--forceall", "results/report/index.html", "--config",
+                       f"evidence_dir={evidence}", f"fetch={{snapshot_dir: {tmp_path / 'snapshots'}}}")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    job = result.stdout[result.stdout.index("rule render_report:") :]
+    inputs = job[: job.index("\n    output:")]
+    assert str(evidence / "fbss" / "certainty_overrides.csv") in inputs
+    assert str(evidence / "pdn" / "changelog.csv") in inputs
+    assert str(snap / "crps.meta.json") in inputs

@@ -32,19 +32,34 @@ def fit_config(wildcards):
 
 def evidence_files():
     """Every curated table of every configured indication (missing ones make validation fail loudly), and
-    the optional risk-of-bias tables that exist."""
+    the optional risk-of-bias tables and changelogs that exist."""
     root = Path(config["evidence_dir"])
     required = [
         str(root / indication / f"{table}.csv")
         for indication in INDICATIONS
         for table in ("trials", "arms", "outcomes", "contrasts")
     ]
-    optional = [
-        str(root / indication / "rob.csv")
-        for indication in INDICATIONS
-        if (root / indication / "rob.csv").exists()
-    ]
-    return required + optional
+    return required + optional_evidence_files("rob.csv", "changelog.csv")
+
+
+def optional_evidence_files(*names):
+    """The optional per-indication files that exist (risk of bias, the dated changelog, reviewers'
+    certainty overrides)."""
+    root = Path(config["evidence_dir"])
+    paths = (root / indication / name for indication in INDICATIONS for name in names)
+    return [str(p) for p in paths if p.exists()]
+
+
+def report_living_inputs(wildcards):
+    """What the report's living header reads besides the tables: each indication's changelog, the
+    reviewers' certainty overrides, and the snapshots' sidecars (their last successful search).
+    """
+    files = optional_evidence_files("changelog.csv", "certainty_overrides.csv")
+    root = Path(config["fetch"]["snapshot_dir"])
+    metas = (
+        root / s / f"{i}.meta.json" for s in ("ctgov", "pubmed") for i in INDICATIONS
+    )
+    return files + [str(p) for p in metas if p.exists()]
 
 
 def final_outputs():

@@ -35,6 +35,7 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
     aid, measure, direction, mcid = a["id"], a["measure"], a["direction"], a["mcid"]
     sides = {"intervention": a["intervention"], "control": a["control"]}
     a["forest_svg"] = a["sens_svg"] = a["density_svg"] = None
+    a["density_table"] = []
     if len(view.studies):
         args = (view.studies, view.pooled)
         kwargs = dict(
@@ -77,3 +78,21 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
         a["density_svg"] = _svg(
             "density_plot", (effect, tau), kwargs, f"dens-{aid}", label, fig_dir / f"{aid}__posterior.svg"
         )
+        a["density_table"] = density_table(effect, tau, measure, a["decimals"])
+
+
+def density_table(effect, tau, measure: str, decimals: int) -> list[tuple[str, list[str]]]:
+    """The numbers behind the density plot, for screen readers and anyone who wants them: the 2.5 %, 25 %,
+    50 %, 75 % and 97.5 % posterior quantiles of the pooled effect (display scale) and of tau."""
+    import numpy as np
+
+    from .scale import format_number, is_ratio, to_display
+
+    qs = (0.025, 0.25, 0.5, 0.75, 0.975)
+    name = "Pooled effect (odds ratio)" if is_ratio(measure) else f"Pooled effect ({measure})"
+    rows = [(name, [format_number(float(v), decimals) for v in to_display(np.quantile(effect, qs), measure)])]
+    if tau is not None:
+        t = np.quantile(np.asarray(tau, dtype=float).ravel(), qs)
+        rows.append(("Between-trial SD \u03c4" + (" (log odds)" if is_ratio(measure) else ""),
+                     [format_number(float(v), max(decimals, 2)) for v in t]))  # fmt: skip
+    return rows

@@ -20,12 +20,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from ..settings import Settings
 from ..tables import atomic_write_text
 from .analysis_view import build_analysis
-from .changes import archive_state, compute_changes, fingerprint, previous_state, write_state
+from .changes import archive_state, compute_changes, conclusions_of, fingerprint, previous_state, write_state
 from .claims_view import claims_context
 from .downloads import write_analysis_downloads, write_downloads
 from .evidence_view import evidence_rows, indication_issues, prisma_counts
 from .figures import draw_figures
 from .inputs import ReportInputs, load_inputs
+from .living_view import living_header, search_status
 from .methods import methods_context, software_versions
 from .parallel import in_worker_processes
 from .sof_view import sof_rows
@@ -88,7 +89,9 @@ def _analysis_context(inputs, settings, out_dir: Path, forest_columns, row) -> d
     return view.context
 
 
-def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: list[dict]) -> dict:
+def _indication(
+    inputs: ReportInputs, settings: Settings, iid: str, analyses: list[dict], searched: dict[str, bool]
+) -> dict:
     own = [a for a in analyses if a["indication"] == iid]
     evidence = evidence_rows(inputs, iid, settings)
     trial_ids = {e["id"] for e in evidence}
@@ -105,10 +108,18 @@ def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: li
         "n_other": len(own) - len(primary) if primary else 0,
         "evidence": evidence,
         "n_trials": len(evidence),
-        "prisma": prisma_counts(inputs, iid, len(evidence), n_analysed),
+        "prisma": prisma_counts(inputs, iid, evidence, n_analysed, searched),
         "issues": indication_issues(inputs, trial_ids, iid),
         "page": f"{iid}.html",
     }
+
+
+def _queue_sizes(inputs: ReportInputs, indications) -> dict[str, int]:
+    """indication -> records awaiting review; empty when screening did not run (no queue.csv)."""
+    if "queue.csv" not in inputs.files:
+        return {}
+    counts = inputs.queue["indication"].value_counts()
+    return {iid: int(counts.get(iid, 0)) for iid in indications}
 
 
 def render_report(
@@ -121,6 +132,7 @@ def render_report(
     screening_dir: str | Path | None = None,
     state_dir: str | Path | None = None,
     history_dir: str | Path | None = None,
+    snapshot_dir: str | Path | None = None,
     forest_columns=DEFAULT_FOREST_COLUMNS,
     now: dt.datetime | None = None,
 ) -> list[Path]:
@@ -128,6 +140,7 @@ def render_report(
 
     ``state_dir`` receives the state this report shows (:mod:`.changes`); ``history_dir`` is the log of
     earlier states it compares with and appends to. Without a history there is nothing to compare with.
+    ``snapshot_dir`` holds the searches' snapshots (their sidecars date the last search; None: not run).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -135,19 +148,22 @@ def render_report(
     overrides = [Path(settings.evidence_dir) / iid / OVERRIDES_FILE for iid in settings.indications]
     inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides)
     analyses = _analyses(inputs, settings, out_dir, [tuple(c) for c in forest_columns])
-    mtimes = [
-        dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in inputs.files.values() if p.exists()
-    ]
-    data_date = max(mtimes, default=now).strftime("%Y-%m-%d")
     downloads = write_downloads(inputs, out_dir)
-    previous = (
-        previous_state(Path(history_dir), fingerprint(inputs.summary, inputs.trials)) if history_dir else None
-    )
-    changes = compute_changes(inputs.summary, inputs.trials, previous, settings)
-    indications = [_indication(inputs, settings, iid, analyses) for iid in settings.indications]
+    conclusions = conclusions_of(analyses)
+    current = fingerprint(inputs.summary, inputs.trials, conclusions)
+    previous = previous_state(Path(history_dir), current) if history_dir else None
+    changes = compute_changes(inputs.summary, inputs.trials, previous, settings, conclusions)
+    searches = search_status(snapshot_dir, list(settings.indications))
+    indications = [
+        _indication(inputs, settings, iid, analyses, {s: searches[s][iid]["run"] for s in searches})
+        for iid in settings.indications
+    ]
+    queue = _queue_sizes(inputs, settings.indications)
+    living = living_header(settings, list(settings.indications), searches, queue, changes)
+    data_date = living["all"]["evidence_date"] or "undated"
     common = {
         "generated": now.strftime("%Y-%m-%d %H:%M UTC"),
-        "data_date": data_date,
+        "living": living,
         "downloads": downloads,
         "indications": indications,
         "changes": changes,
@@ -165,7 +181,8 @@ def render_report(
     for path, template, context in pages:
         atomic_write_text(path, env.get_template(template).render(**common, **context))
     if state_dir is not None:
-        write_state(Path(state_dir), inputs.summary, inputs.trials, data_date)
+        write_state(Path(state_dir), inputs.summary, inputs.trials, data_date, conclusions,
+                    now.strftime("%Y-%m-%d"))  # fmt: skip
         if history_dir is not None:
             archive_state(Path(history_dir), Path(state_dir))
     return [path for path, _, _ in pages]
