@@ -15,10 +15,11 @@ def main(
     history_dir: str | Path | None = None,
     fetch_mode: str | None = None,
     forest_columns=None,
+    nma_dir: str | Path | None = None,
 ) -> list[Path]:
     """Render the report. `trials` locates results/normalized/, `summary` the fit folder (unless `fit_dir`
     is given), `prisma` the screening folder; `config` holds the sections the rule passes (narrow params),
-    `fetch_mode` the one fetch setting the methods page shows."""
+    `fetch_mode` the one fetch setting the methods page shows, `nma_dir` the network tables (results/nma)."""
     from neuromod_evidence.report import DEFAULT_FOREST_COLUMNS, render_report
     from neuromod_evidence.settings import Settings
 
@@ -34,6 +35,7 @@ def main(
         state_dir=state_dir,
         history_dir=history_dir,
         forest_columns=forest_columns or DEFAULT_FOREST_COLUMNS,
+        nma_dir=Path(nma_dir) if nma_dir else None,
     )
 
 
@@ -53,5 +55,8 @@ if "snakemake" in globals():
             history_dir=snakemake.params.history_dir,
             fetch_mode=snakemake.params.fetch_mode,
             forest_columns=snakemake.params.forest_columns,
+            nma_dir=Path(snakemake.input.nma_networks[0]).parents[1]
+            if snakemake.input.nma_networks
+            else None,
         )
         logging.getLogger("neuromod_evidence").info("wrote %s", ", ".join(str(p) for p in pages))

@@ -30,6 +30,28 @@ def fit_config(wildcards):
     return sections
 
 
+def nma_config(wildcards):
+    """The network job of one indication depends on that indication, the models and the nma section only."""
+    sections = stage_config("models", "seed", "nma")
+    sections["indications"] = {
+        wildcards.indication: config["indications"][wildcards.indication]
+    }
+    return sections
+
+
+NMA_TABLES = ["networks", "league", "ranks", "splits", "network", "nodes", "absolute"]
+
+
+def nma_report_tables():
+    """Every network table of every indication, by table name (what the report's network sections read)."""
+    return {
+        f"nma_{name}": expand(
+            "results/nma/{indication}/{name}.csv", indication=INDICATIONS, name=name
+        )
+        for name in NMA_TABLES
+    }
+
+
 def evidence_files():
     """Every curated table of every configured indication (missing ones make validation fail loudly), and
     the optional risk-of-bias tables that exist."""
@@ -48,10 +70,11 @@ def evidence_files():
 
 
 def final_outputs():
-    """Everything `snakemake` builds by default: normalized tables, fits, report, screening tables."""
+    """Everything `snakemake` builds by default: normalized tables, fits, networks, report, screening tables."""
     return [
         *expand("results/normalized/{table}.csv", table=NORMALIZED_TABLES),
         "results/fit/summary.csv",
+        "results/nma/summary.csv",
         "results/report/index.html",
         *(f"results/report/{iid}.html" for iid in INDICATIONS),
         *fetch_outputs(),

@@ -15,6 +15,7 @@
 rule render_report:
     input:
         unpack(report_screening_inputs),
+        **nma_report_tables(),
         trials="results/normalized/trials.csv",
         arms="results/normalized/arms.csv",
         outcomes="results/normalized/outcomes.csv",
@@ -48,7 +49,9 @@ rule render_report:
     conda:
         "../../environment.yml"
     params:
-        config=stage_config("models", "normalize", "seed", "evidence_dir", "claims"),
+        config=stage_config(
+            "models", "normalize", "seed", "evidence_dir", "claims", "nma"
+        ),
         fetch_mode=config["fetch"]["mode"],
         history_dir="results/report/history",
         forest_columns=[

@@ -58,3 +58,19 @@ def draw_figures(view: AnalysisView, fig_dir: Path) -> None:
         fig = plots.density_plot(effect, tau, measure=measure, direction=direction, mcid=mcid)
         label = f"Posterior densities of the pooled effect and of tau, {a['title']}"
         a["density_svg"] = _svg(fig, f"dens-{aid}", label, fig_dir / f"{aid}__posterior.svg")
+
+
+def draw_network_figures(net: dict, fig_dir: Path) -> None:
+    """Fill ``diagram_svg`` (every network with trials) and ``forest_svg`` (converged fits) of a network
+    section (:mod:`.nma_view`)."""
+    from . import plots
+
+    nid = net["id"]
+    if len(net["nodes"]):
+        fig = plots.network_diagram(net["nodes"], net["edges"], net["node_labels"])
+        label = f"Network diagram, {net['title']}: node area by participants, edge width by number of trials"
+        net["diagram_svg"] = _svg(fig, f"netgraph-{nid}", label, fig_dir / f"{nid}__network.svg")
+    if net.get("versus"):
+        fig = plots.network_forest(net["versus"], net["measure"], net["direction"], net["reference"])
+        label = f"Every treatment vs {net['reference']}, {net['title']}"
+        net["forest_svg"] = _svg(fig, f"netforest-{nid}", label, fig_dir / f"{nid}__network_forest.svg")

@@ -23,9 +23,10 @@ from .changes import archive_state, compute_changes, fingerprint, previous_state
 from .claims_view import claims_context
 from .downloads import write_downloads
 from .evidence_view import evidence_rows, indication_issues, prisma_counts
-from .figures import draw_figures
+from .figures import draw_figures, draw_network_figures
 from .inputs import ReportInputs, load_inputs
 from .methods import methods_context, software_versions
+from .nma_view import network_sections
 from .sof_view import sof_rows
 from .text import fmt_prob
 
@@ -80,7 +81,16 @@ def _analyses(inputs: ReportInputs, settings: Settings, out_dir: Path, forest_co
     return sorted(out, key=_sort_key(settings))
 
 
-def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: list[dict]) -> dict:
+def _networks(inputs: ReportInputs, settings: Settings, iid: str, out_dir: Path) -> list[dict]:
+    nets = network_sections(inputs.networks_of(iid), settings)
+    for net in nets:
+        draw_network_figures(net, out_dir / "downloads" / "figures")
+    return nets
+
+
+def _indication(
+    inputs: ReportInputs, settings: Settings, iid: str, analyses: list[dict], out_dir: Path
+) -> dict:
     own = [a for a in analyses if a["indication"] == iid]
     evidence = evidence_rows(inputs, iid, settings)
     trial_ids = {e["id"] for e in evidence}
@@ -100,6 +110,7 @@ def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: li
         "prisma": prisma_counts(inputs, iid, len(evidence), n_analysed),
         "issues": indication_issues(inputs, trial_ids, iid),
         "page": f"{iid}.html",
+        "networks": _networks(inputs, settings, iid, out_dir),
     }
 
 
@@ -115,17 +126,19 @@ def render_report(
     history_dir: str | Path | None = None,
     forest_columns=DEFAULT_FOREST_COLUMNS,
     now: dt.datetime | None = None,
+    nma_dir: str | Path | None = None,
 ) -> list[Path]:
     """Write ``index.html`` and ``<indication>.html`` for every indication of ``settings``; return their paths.
 
     ``state_dir`` receives the state this report shows (:mod:`.changes`); ``history_dir`` is the log of
     earlier states it compares with and appends to. Without a history there is nothing to compare with.
+    ``nma_dir`` holds the network stage's tables (``results/nma``); without it the pages have no networks.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
     overrides = [Path(settings.evidence_dir) / iid / OVERRIDES_FILE for iid in settings.indications]
-    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides)
+    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides, nma_dir)
     analyses = _analyses(inputs, settings, out_dir, [tuple(c) for c in forest_columns])
     mtimes = [
         dt.datetime.fromtimestamp(p.stat().st_mtime, dt.UTC) for p in inputs.files.values() if p.exists()
@@ -136,7 +149,7 @@ def render_report(
         previous_state(Path(history_dir), fingerprint(inputs.summary, inputs.trials)) if history_dir else None
     )
     changes = compute_changes(inputs.summary, inputs.trials, previous, settings)
-    indications = [_indication(inputs, settings, iid, analyses) for iid in settings.indications]
+    indications = [_indication(inputs, settings, iid, analyses, out_dir) for iid in settings.indications]
     common = {
         "generated": now.strftime("%Y-%m-%d %H:%M UTC"),
         "data_date": data_date,
