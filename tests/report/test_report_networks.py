@@ -131,3 +131,8 @@ def test_a_network_not_fitted_says_why(network_page):
     s = section(network_page, LONE)
     assert "Not analysed:" in s and "2 treatments, one comparison: the pairwise analysis covers it" in s
     assert "League table" not in s and "Network diagram" in s
+
+
+def test_the_network_tables_are_downloads(network_page):
+    assert 'href="downloads/tables/nma_league.csv"' in network_page
+    assert 'href="downloads/tables/nma_networks.csv"' in network_page
