@@ -55,8 +55,6 @@ if "snakemake" in globals():
             history_dir=snakemake.params.history_dir,
             fetch_mode=snakemake.params.fetch_mode,
             forest_columns=snakemake.params.forest_columns,
-            nma_dir=Path(snakemake.input.nma_networks[0]).parents[1]
-            if snakemake.input.nma_networks
-            else None,
+            nma_dir=Path(nets[0]).parents[1] if (nets := snakemake.input.get("nma_networks")) else None,
         )
         logging.getLogger("neuromod_evidence").info("wrote %s", ", ".join(str(p) for p in pages))

@@ -42,14 +42,20 @@ def nma_config(wildcards):
 NMA_TABLES = ["networks", "league", "ranks", "splits", "network", "nodes", "absolute"]
 
 
-def nma_report_tables():
-    """Every network table of every indication, by table name (what the report's network sections read)."""
-    return {
-        f"nma_{name}": expand(
+def report_nma_inputs(wildcards):
+    """Every network table of every indication, by table name, when this workflow makes them or they exist
+    (a workflow without the network stage renders pages without network sections)."""
+    found = {}
+    for name in NMA_TABLES:
+        paths = expand(
             "results/nma/{indication}/{name}.csv", indication=INDICATIONS, name=name
         )
-        for name in NMA_TABLES
-    }
+        if all(
+            Path(p).exists() or any(r.is_producer(p) for r in workflow.rules)
+            for p in paths
+        ):
+            found[f"nma_{name}"] = paths
+    return found
 
 
 def evidence_files():

@@ -15,7 +15,7 @@
 rule render_report:
     input:
         unpack(report_screening_inputs),
-        **nma_report_tables(),
+        unpack(report_nma_inputs),
         trials="results/normalized/trials.csv",
         arms="results/normalized/arms.csv",
         outcomes="results/normalized/outcomes.csv",
