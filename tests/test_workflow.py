@@ -10,14 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.evidence_factory import knee_config, knee_evidence, write_config
+from tests.evidence_factory import knee_cmm_trial, knee_config, knee_evidence, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def snakemake(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT))),
+    }  # this checkout's package
     return subprocess.run([*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True)  # fmt: skip
 
@@ -38,6 +41,8 @@ def test_dry_run_of_the_default_pipeline(tmp_path):
 
     indications = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["indications"]
     assert result.stdout.count("rule fit_indication:") == len(indications) == 7
+    assert result.stdout.count("rule fit_networks:") == len(indications)
+    assert "rule collect_nma_summary:" in result.stdout
 
 
 def test_rules_get_narrow_params_never_the_whole_config():
@@ -117,8 +122,12 @@ def test_whole_pipeline_end_to_end_on_a_small_config(tmp_path):
     import yaml
 
     work = _knee_workdir(tmp_path)
+    knee_cmm_trial(work / "evidence")  # a third trial, PNS vs CMM: a three-treatment responder network
     config = yaml.safe_load((work / "config.yaml").read_text())
     config.setdefault("models", {})["sampler"] = {"chains": 4, "draws": 300, "tune": 300}
+    config["indications"]["knee_pns"]["comparisons"]["pns_vs_medical"] = {
+        "label": "PNS vs medical management", "intervention": ["pns"], "comparator": ["cmm"]
+    }  # fmt: skip
     write_config(work / "config.yaml", config)
     result = snakemake("--configfile", "config.yaml", "--cores", "2", cwd=work)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -126,9 +135,21 @@ def test_whole_pipeline_end_to_end_on_a_small_config(tmp_path):
     assert set(summary["analysis_id"]) == {
         "knee_pns__pain_intensity__pns_vs_sham__m6",
         "knee_pns__responder_50__pns_vs_sham__m6",
+        "knee_pns__responder_50__pns_vs_medical__m6",
     }
     assert summary["converged"].isin([True, False]).all()
-    assert (summary["k"] == 2).all()
+    assert (summary.set_index("comparison").loc["pns_vs_sham", "k"] == 2).all()
+    # the network stage: every candidate network listed, the one with three treatments fitted (one NMA fit)
+    networks = pd.read_csv(work / "results" / "nma" / "summary.csv").set_index("network_id")
+    assert list(networks.index) == ["knee_pns__pain_intensity__m6", "knee_pns__responder_50__m6"]
+    assert networks.loc["knee_pns__pain_intensity__m6", "status"] == "not fitted"
+    assert "one comparison" in networks.loc["knee_pns__pain_intensity__m6", "reason"]
+    fitted = networks.loc["knee_pns__responder_50__m6"]
+    assert (fitted["status"], fitted["reference"], fitted["n_trials"]) == ("fitted", "cmm", 3)
+    assert fitted["inconsistency"] == "no closed loops: consistency cannot be checked"
+    league = pd.read_csv(work / "results" / "nma" / "knee_pns" / "league.csv")
+    assert len(league) == 6 and set(league["evidence"]) == {"direct", "indirect"}
+    assert (work / "results" / "nma" / "knee_pns" / "posteriors" / "knee_pns__responder_50__m6.nc").exists()
     pain = summary.set_index("analysis_id").loc["knee_pns__pain_intensity__pns_vs_sham__m6"]
     # both synthetic trials show about −2 points; the pooled posterior median must sit near them
     assert -3.5 < pain["estimate"] < -0.5
@@ -136,6 +157,7 @@ def test_whole_pipeline_end_to_end_on_a_small_config(tmp_path):
     assert (analyses / "knee_pns__pain_intensity__pns_vs_sham__m6" / "posterior.nc").exists()
     page = (work / "results" / "report" / "knee_pns.html").read_text(encoding="utf-8")
     assert "Chronic knee pain" in page and "KNEE_A2020" in page
+    assert 'id="net-knee_pns__responder_50__m6"' in page and "Network diagram" in page
 
 
 def test_the_report_rule_declares_what_it_reads_besides_the_tables(tmp_path):

@@ -146,6 +146,50 @@ SENSITIVITY = _t(
     decimals=4,
 )
 
+# ------------------------------------------------------------------------------------------ nma stage
+# One file of each per indication (results/nma/<indication>/), every row keyed by `network_id`
+# (`<indication>__<outcome>__<timepoint>`); docs/pipeline-tables.md explains the columns.
+NMA_NETWORKS = _t(
+    "nma_networks",
+    "network_id indication outcome timepoint measure direction status reason layout reference reference_rule "
+    "treatments n_treatments n_comparisons n_trials n_participants trials model loops inconsistency tau "
+    "tau_low tau_high freq_tau2 reference_risk rhat_max ess_bulk_min ess_tail_min divergences converged "
+    "attempts seed notes",
+    ints="n_treatments n_comparisons n_trials ess_bulk_min ess_tail_min divergences attempts seed",
+    floats="n_participants tau tau_low tau_high freq_tau2 reference_risk rhat_max",
+    bools="loops converged",
+    decimals=4,
+)
+_EFFECT = "estimate ci_low ci_high"
+NMA_LEAGUE = _t(
+    "nma_league",
+    f"network_id treatment_1 treatment_2 {_EFFECT} pred_low pred_high p_better freq_estimate freq_ci_low "
+    "freq_ci_high evidence",
+    floats=f"{_EFFECT} pred_low pred_high p_better freq_estimate freq_ci_low freq_ci_high",
+    decimals=4,
+)
+NMA_RANKS = _t(
+    "nma_ranks", "network_id treatment rank probability sucra mean_rank", ints="rank",
+    floats="probability sucra mean_rank", decimals=4,
+)  # fmt: skip
+_SPLIT = "direct direct_low direct_high indirect indirect_low indirect_high network p freq_direct freq_indirect freq_network freq_p"
+NMA_SPLITS = _t("nma_splits", f"network_id treatment_1 treatment_2 {_SPLIT}", floats=_SPLIT, decimals=4)
+NMA_EDGES = _t(
+    "nma_edges",
+    "network_id treatment_1 treatment_2 trials participants",
+    ints="trials",
+    floats="participants",
+)
+NMA_NODES = _t("nma_nodes", "network_id treatment trials participants", ints="trials", floats="participants")
+_ABS = "risk risk_low risk_high per_1000_diff per_1000_low per_1000_high"
+NMA_ABSOLUTE = _t("nma_absolute", f"network_id treatment {_ABS}", floats=_ABS, decimals=4)
+NMA = {
+    name: t
+    for name, t in (("networks", NMA_NETWORKS), ("league", NMA_LEAGUE), ("ranks", NMA_RANKS),
+                    ("splits", NMA_SPLITS), ("network", NMA_EDGES), ("nodes", NMA_NODES),
+                    ("absolute", NMA_ABSOLUTE))
+}  # fmt: skip
+
 # ------------------------------------------------------------------------------------------ screening stage
 REGISTRY_EXTRA_COLUMNS = (
     "nct_id registry_group_id registry_group_title registry_outcome_type param_type dispersion_type unit "

@@ -30,6 +30,34 @@ def fit_config(wildcards):
     return sections
 
 
+def nma_config(wildcards):
+    """The network job of one indication depends on that indication, the models and the nma section only."""
+    sections = stage_config("models", "seed", "nma")
+    sections["indications"] = {
+        wildcards.indication: config["indications"][wildcards.indication]
+    }
+    return sections
+
+
+NMA_TABLES = ["networks", "league", "ranks", "splits", "network", "nodes", "absolute"]
+
+
+def report_nma_inputs(wildcards):
+    """Every network table of every indication, by table name, when this workflow makes them or they exist
+    (a workflow without the network stage renders pages without network sections)."""
+    found = {}
+    for name in NMA_TABLES:
+        paths = expand(
+            "results/nma/{indication}/{name}.csv", indication=INDICATIONS, name=name
+        )
+        if all(
+            Path(p).exists() or any(r.is_producer(p) for r in workflow.rules)
+            for p in paths
+        ):
+            found[f"nma_{name}"] = paths
+    return found
+
+
 def evidence_files():
     """Every curated table of every configured indication (missing ones make validation fail loudly), and
     the optional risk-of-bias tables and changelogs that exist."""
@@ -63,10 +91,11 @@ def report_living_inputs(wildcards):
 
 
 def final_outputs():
-    """Everything `snakemake` builds by default: normalized tables, fits, report, screening tables."""
+    """Everything `snakemake` builds by default: normalized tables, fits, networks, report, screening tables."""
     return [
         *expand("results/normalized/{table}.csv", table=NORMALIZED_TABLES),
         "results/fit/summary.csv",
+        "results/nma/summary.csv",
         "results/report/index.html",
         *(f"results/report/{iid}.html" for iid in INDICATIONS),
         *fetch_outputs(),

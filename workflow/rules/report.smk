@@ -19,6 +19,7 @@
 rule render_report:
     input:
         unpack(report_screening_inputs),
+        unpack(report_nma_inputs),
         living=report_living_inputs,
         trials="results/normalized/trials.csv",
         arms="results/normalized/arms.csv",
@@ -54,7 +55,9 @@ rule render_report:
         "../../environment.yml"
     threads: 2  # figures are drawn by one worker process per thread (report/parallel.py)
     params:
-        config=stage_config("models", "normalize", "seed", "evidence_dir", "claims"),
+        config=stage_config(
+            "models", "normalize", "seed", "evidence_dir", "claims", "nma"
+        ),
         fetch_mode=config["fetch"]["mode"],
         snapshot_dir=config["fetch"]["snapshot_dir"],
         history_dir="results/report/history",

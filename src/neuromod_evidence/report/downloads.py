@@ -1,5 +1,6 @@
-"""The files a reader can download beside the pages: the tables behind the report and each analysis's
-summary, study table, sensitivity table, heterogeneity numbers and posterior.
+"""The files a reader can download beside the pages: the tables behind the report (with the network tables
+when the network stage ran) and each analysis's summary, study table, sensitivity table, heterogeneity numbers
+and posterior.
 
 CSV files are rewritten through their table contracts with ``for_people=True``, which neutralises cells a
 spreadsheet would run as formulas (a trial title starting with ``=``); JSON and NetCDF files are copied.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from ..tables import HETEROGENEITY, SENSITIVITY, STUDIES, SUMMARY, read_table, write_table
+from ..tables import HETEROGENEITY, NMA, SENSITIVITY, STUDIES, SUMMARY, read_table, write_table
 from .inputs import NORMALIZED_INPUTS, SCREENING_INPUTS, ReportInputs
 
 TABLES = {"fit_summary.csv": SUMMARY} | {
@@ -31,6 +32,10 @@ def write_downloads(inputs: ReportInputs, out_dir: Path) -> list[tuple[str, str]
             frame = loaded[name] if name in loaded else read_table(table, src)
             write_table(table, frame, dl / "tables" / name, for_people=True)
             files.append((f"downloads/tables/{name}", name))
+    if len(inputs.nma["networks"]):  # the network stage's tables, all indications in one file each
+        for name, table in NMA.items():
+            write_table(table, inputs.nma[name], dl / "tables" / f"nma_{name}.csv", for_people=True)
+            files.append((f"downloads/tables/nma_{name}.csv", f"nma_{name}.csv"))
     return files
 
 

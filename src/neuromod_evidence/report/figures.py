@@ -96,3 +96,20 @@ def density_table(effect, tau, measure: str, decimals: int) -> list[tuple[str, l
         rows.append(("Between-trial SD \u03c4" + (" (log odds)" if is_ratio(measure) else ""),
                      [format_number(float(v), max(decimals, 2)) for v in t]))  # fmt: skip
     return rows
+
+
+def draw_network_figures(net: dict, fig_dir: Path) -> None:
+    """Fill ``diagram_svg`` (every network with trials) and ``forest_svg`` (converged fits) of a network
+    section (:mod:`.nma_view`)."""
+    nid = net["id"]
+    if len(net["nodes"]):
+        args = (net["nodes"], net["edges"], net["node_labels"])
+        label = f"Network diagram, {net['title']}: node area by participants, edge width by number of trials"
+        net["diagram_svg"] = _svg(
+            "network_diagram", args, {}, f"netgraph-{nid}", label, fig_dir / f"{nid}__network.svg"
+        )
+    if net.get("versus"):
+        args = (net["versus"], net["measure"], net["direction"], net["reference"])
+        label = f"Every treatment vs {net['reference']}, {net['title']}"
+        save_to = fig_dir / f"{nid}__network_forest.svg"
+        net["forest_svg"] = _svg("network_forest", args, {}, f"netforest-{nid}", label, save_to)

@@ -24,10 +24,11 @@ from .changes import archive_state, compute_changes, conclusions_of, fingerprint
 from .claims_view import claims_context
 from .downloads import write_analysis_downloads, write_downloads
 from .evidence_view import evidence_rows, indication_issues, prisma_counts
-from .figures import draw_figures
+from .figures import draw_figures, draw_network_figures
 from .inputs import ReportInputs, load_inputs
 from .living_view import living_header, search_status
 from .methods import methods_context, software_versions
+from .nma_view import network_sections
 from .parallel import in_worker_processes
 from .sof_view import sof_rows
 from .text import fmt_prob
@@ -89,8 +90,20 @@ def _analysis_context(inputs, settings, out_dir: Path, forest_columns, row) -> d
     return view.context
 
 
+def _networks(inputs: ReportInputs, settings: Settings, iid: str, out_dir: Path) -> list[dict]:
+    nets = network_sections(inputs.networks_of(iid), settings)
+    for net in nets:
+        draw_network_figures(net, out_dir / "downloads" / "figures")
+    return nets
+
+
 def _indication(
-    inputs: ReportInputs, settings: Settings, iid: str, analyses: list[dict], searched: dict[str, bool]
+    inputs: ReportInputs,
+    settings: Settings,
+    iid: str,
+    analyses: list[dict],
+    searched: dict[str, bool],
+    out_dir: Path,
 ) -> dict:
     own = [a for a in analyses if a["indication"] == iid]
     evidence = evidence_rows(inputs, iid, settings)
@@ -111,6 +124,7 @@ def _indication(
         "prisma": prisma_counts(inputs, iid, evidence, n_analysed, searched),
         "issues": indication_issues(inputs, trial_ids, iid),
         "page": f"{iid}.html",
+        "networks": _networks(inputs, settings, iid, out_dir),
     }
 
 
@@ -135,18 +149,20 @@ def render_report(
     snapshot_dir: str | Path | None = None,
     forest_columns=DEFAULT_FOREST_COLUMNS,
     now: dt.datetime | None = None,
+    nma_dir: str | Path | None = None,
 ) -> list[Path]:
     """Write ``index.html`` and ``<indication>.html`` for every indication of ``settings``; return their paths.
 
-    ``state_dir`` receives the state this report shows (:mod:`.changes`); ``history_dir`` is the log of
-    earlier states it compares with and appends to. Without a history there is nothing to compare with.
-    ``snapshot_dir`` holds the searches' snapshots (their sidecars date the last search; None: not run).
+        ``state_dir`` receives the state this report shows (:mod:`.changes`); ``history_dir`` is the log of
+        earlier states it compares with and appends to. Without a history there is nothing to compare with.
+        ``snapshot_dir`` holds the searches' snapshots (their sidecars date the last search; None: not run).
+    ``nma_dir`` holds the network stage's tables (``results/nma``); without it the pages have no networks.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
     overrides = [Path(settings.evidence_dir) / iid / OVERRIDES_FILE for iid in settings.indications]
-    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides)
+    inputs = load_inputs(normalized_dir, fit_summary, fit_dir, screening_dir, overrides, nma_dir)
     analyses = _analyses(inputs, settings, out_dir, [tuple(c) for c in forest_columns])
     downloads = write_downloads(inputs, out_dir)
     conclusions = conclusions_of(analyses)
@@ -155,7 +171,7 @@ def render_report(
     changes = compute_changes(inputs.summary, inputs.trials, previous, settings, conclusions)
     searches = search_status(snapshot_dir, list(settings.indications))
     indications = [
-        _indication(inputs, settings, iid, analyses, {s: searches[s][iid]["run"] for s in searches})
+        _indication(inputs, settings, iid, analyses, {s: searches[s][iid]["run"] for s in searches}, out_dir)
         for iid in settings.indications
     ]
     queue = _queue_sizes(inputs, settings.indications)
