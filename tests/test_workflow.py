@@ -37,7 +37,7 @@ def test_dry_run_of_the_default_pipeline(tmp_path):
     import yaml
 
     indications = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["indications"]
-    assert result.stdout.count("rule fit_indication:") == len(indications) == 7
+    assert result.stdout.count("rule fit_indication:") == len(indications) == 9
 
 
 def test_rules_get_narrow_params_never_the_whole_config():
