@@ -40,7 +40,7 @@ def test_dry_run_of_the_default_pipeline(tmp_path):
     import yaml
 
     indications = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["indications"]
-    assert result.stdout.count("rule fit_indication:") == len(indications) == 7
+    assert result.stdout.count("rule fit_indication:") == len(indications) == 9
     assert result.stdout.count("rule fit_networks:") == len(indications)
     assert "rule collect_nma_summary:" in result.stdout
 
