@@ -41,7 +41,6 @@ def test_dry_run_of_the_default_pipeline(tmp_path):
 
     indications = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["indications"]
     assert result.stdout.count("rule fit_indication:") == len(indications) == 9
-    assert result.stdout.count("rule fit_networks:") == len(indications)
     assert "rule collect_nma_summary:" in result.stdout
 
 

@@ -22,16 +22,8 @@ def stage_config(*sections):
 
 
 def fit_config(wildcards):
-    """The fit job of one indication depends on that indication's configuration only."""
-    sections = stage_config("models", "seed")
-    sections["indications"] = {
-        wildcards.indication: config["indications"][wildcards.indication]
-    }
-    return sections
-
-
-def nma_config(wildcards):
-    """The network job of one indication depends on that indication, the models and the nma section only."""
+    """The fit job of one indication (pairwise and network) depends on that indication's configuration, the
+    models and the nma sections only."""
     sections = stage_config("models", "seed", "nma")
     sections["indications"] = {
         wildcards.indication: config["indications"][wildcards.indication]

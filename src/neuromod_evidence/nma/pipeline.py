@@ -1,8 +1,8 @@
 """The network stage of the workflow: every candidate network of one indication, fitted or listed with why not.
 
-One process per indication (rule ``fit_networks``): PyMC/nutpie are imported once and the compiled NMA model
-is shared by every network and node split of the job (``model.shared_engine``), so a job compiles at most
-once. Writes the ``NMA`` tables of :mod:`neuromod_evidence.tables` to ``results/nma/<indication>/`` and one
+Run by the fit job of each indication (rule ``fit_indication``), after its pairwise analyses, so nutpie is
+imported once per indication; the network density is a numba callback loaded from the on-disk cache
+(:mod:`.density`), so no job compiles a model after the first run on a machine. Writes the ``NMA`` tables of :mod:`neuromod_evidence.tables` to ``results/nma/<indication>/`` and one
 posterior NetCDF per fitted network to ``results/nma/<indication>/posteriors/<network_id>.nc``; a small job
 collects the per-indication network lists into ``results/nma/summary.csv``.
 """
