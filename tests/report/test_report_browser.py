@@ -4,7 +4,7 @@ The report is rendered from output of the real normalize and fit stages (tests/r
 once per session by the `engine_output` fixture). A missing browser or Playwright
 makes these tests FAIL (not skip): CI must run them. `write_screenshots` is also usable on its own:
 
-    python tests/report/test_report_browser.py results/report results/screenshots
+    PYTHONPATH=. python tests/report/test_report_browser.py results/report results/screenshots
 """
 
 from __future__ import annotations
@@ -274,7 +274,7 @@ def test_nothing_sticks_out_of_the_page_sideways(browser, report_dir, viewport):
 
 
 if __name__ == "__main__":
-    src = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "results" / "report"
+    src = (Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "results" / "report").resolve()
     dest = Path(sys.argv[2]) if len(sys.argv) > 2 else SCREENSHOT_DIR
     for path in write_screenshots(src, dest):
         print(path)
