@@ -22,7 +22,7 @@ from .analysis_view import build_analysis
 from .changes import archive_state, compute_changes, fingerprint, previous_state, write_state
 from .claims_view import claims_context
 from .downloads import write_downloads
-from .evidence_view import evidence_rows, indication_issues, prisma_counts
+from .evidence_view import evidence_rows, indication_issues, prisma_counts, registry_disagreements
 from .figures import draw_figures
 from .inputs import ReportInputs, load_inputs
 from .methods import methods_context, software_versions
@@ -99,6 +99,7 @@ def _indication(inputs: ReportInputs, settings: Settings, iid: str, analyses: li
         "n_trials": len(evidence),
         "prisma": prisma_counts(inputs, iid, len(evidence), n_analysed),
         "issues": indication_issues(inputs, trial_ids, iid),
+        "disagreements": registry_disagreements(inputs, trial_ids),
         "page": f"{iid}.html",
     }
 
