@@ -85,9 +85,10 @@ CONTRASTS = _t(
     "measure direction data_type estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c "
     "timepoint_months value_type site intervention_class comparator_class intervention_arms comparator_arms "
     "sd_imputed sd_from_median events_derived n_assumed crossover period uncertain method source_rows sources "
-    "source_kind",
+    "source_kind n_t_min events_t_at_min n_c_min events_c_at_min n_t_max events_t_at_max n_c_max events_c_at_max",
     ints="year",
-    floats="estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c timepoint_months",
+    floats="estimate se ci_low ci_high events_t n_t events_c n_c mean_t sd_t mean_c sd_c timepoint_months "
+    "n_t_min events_t_at_min n_c_min events_c_at_min n_t_max events_t_at_max n_c_max events_c_at_max",
     bools="sd_imputed sd_from_median events_derived n_assumed crossover uncertain",
 )
 ROB = _t(

@@ -15,7 +15,14 @@ from neuromod_evidence.screening.build import build_screening, extract_registry_
 from neuromod_evidence.screening.curated import NormalizedPaths
 from neuromod_evidence.screening.decisions import parse_arm_classes, read_decisions
 from neuromod_evidence.settings import Settings
-from neuromod_evidence.tables import CONTRASTS, NORMALIZED_OUTCOMES, SUMMARY, read_table
+from neuromod_evidence.tables import (
+    CONTRASTS,
+    NORMALIZED_OUTCOMES,
+    STUDIES,
+    SUMMARY,
+    fit_analysis_dir,
+    read_table,
+)
 from tests.evidence_factory import arm, base_config, outcome, trial, write_indication
 from tests.living_helpers import synthetic_study
 
@@ -201,18 +208,73 @@ def test_arm_classes_of_the_decisions_file(tmp_path):
         run(tmp_path / "run", f"fbss,{NCT},include,ok,OG000=stimulator; OG001=cmm\n")
 
 
-@pytest.mark.slow
-def test_an_accepted_registry_trial_reaches_the_fit_summary(tmp_path):
+def fit_and_report(root, settings) -> tuple[pd.DataFrame, str]:
+    """fit (one fbss job, as the workflow runs it) -> screening tables -> report; the summary and fbss.html."""
     from neuromod_evidence.models.pipeline import fit_all
+    from neuromod_evidence.report import render_report
 
+    fit = root / "fit"
+    fit_all(root / "normalized" / "contrasts.csv", settings, fit / "fbss" / "analyses", indication="fbss",
+            summary_csv=fit / "summary.csv")  # fmt: skip
+    out = root / "screening"
+    build_screening(settings, NormalizedPaths.in_folder(root / "normalized"), out / "registry_outcomes.csv",
+                    out / "queue.csv", out / "prisma.csv", out / "crosscheck.csv")  # fmt: skip
+    render_report(settings, normalized_dir=root / "normalized", fit_summary=fit / "summary.csv", fit_dir=fit,
+                  out_dir=root / "report", screening_dir=out)  # fmt: skip
+    summary = read_table(SUMMARY, fit / "summary.csv").set_index("analysis_id")
+    return summary, (root / "report" / "fbss.html").read_text(encoding="utf-8")
+
+
+def between(html: str, start: str, end: str) -> str:
+    i = html.index(start)
+    return html[i : html.index(end, i)]
+
+
+MARK = "registry-sourced, not peer-reviewed"
+PROVENANCE = f'<a href="https://clinicaltrials.gov/study/{NCT}" rel="noopener noreferrer">{NCT}</a>'
+
+
+@pytest.mark.slow
+def test_an_accepted_registry_trial_reaches_the_fit_summary_and_the_report_marks_it(tmp_path):
     _, settings = run(tmp_path, ACCEPT)
-    fit_all(tmp_path / "normalized" / "contrasts.csv", settings, tmp_path / "fit", indication="fbss")
-    summary = read_table(SUMMARY, tmp_path / "fit" / "summary.csv").set_index("analysis_id")
+    summary, html = fit_and_report(tmp_path, settings)
     assert (summary.loc[PAIN, "source_kind"], summary.loc[PAIN, "sources"]) == ("registry", NCT)
     assert summary.loc[PAIN, "k"] == 1
     both = summary.loc[RESP]
     assert (both["source_kind"], both["k"]) == ("publication+registry", 2)
     assert both["sources"] == f"{NCT};PMID:11111111"
+    # the report marks it wherever it enters: summary of findings, each analysis, the evidence table
+    sof = between(html, 'id="summary-of-findings"', "</table>")
+    rows = sof.split("<tr>")[2:]  # pain, responders and ODI at 6 months: every one holds registry numbers
+    assert len(rows) == 3 and all(
+        MARK in r and f"{PROVENANCE}, registry last updated 2024-05-01" in r for r in rows
+    )
+    for aid in (PAIN, RESP):
+        section = between(html, f'<section class="analysis" id="{aid}"', "</section>")
+        assert MARK in section
+        assert f"not yet peer-reviewed: {PROVENANCE} (registry last updated 2024-05-01)." in section
+    evidence = between(html, 'id="evidence"', "</table>")
+    registry_trial = between(evidence, 'id="trial-nct99999901"', "</tr>")
+    assert MARK in registry_trial and "registry last updated 2024-05-01" in registry_trial
+    assert MARK not in between(evidence, 'id="trial-other2020"', "</tr>")
+    assert "registry-disagreements" not in html  # nothing to compare it with
+
+
+@pytest.mark.slow
+def test_with_the_publication_its_numbers_reach_the_fit_and_the_report_lists_the_disagreement(tmp_path):
+    _, settings = run(tmp_path, ACCEPT, with_publication=True)
+    summary, html = fit_and_report(tmp_path, settings)
+    assert (
+        summary.loc[PAIN, "source_kind"] == "publication+registry"
+    )  # the publication's means, the registry's SD
+    studies = read_table(STUDIES, fit_analysis_dir(tmp_path / "fit", PAIN) / "studies.csv")
+    assert studies["estimate"].tolist() == pytest.approx([(32.5 - 66) / 10])  # 66 (publication), not 61
+    listed = between(html, 'id="registry-disagreements"', "</table>")
+    row = between(listed, "<tr><td>synth2019</td>", "</tr>")
+    for cell in (f"<td>{NCT}</td>", "<td>mean</td>", '<td class="num">66</td>', '<td class="num">61</td>'):
+        assert cell in row
+    section = between(html, f'<section class="analysis" id="{PAIN}"', "</section>")
+    assert MARK in section and "registry last updated 2024-05-01" in section  # its SD is registry-sourced
 
 
 def test_the_normalize_command_takes_the_registry_rows(tmp_path, capsys):

@@ -95,9 +95,9 @@ def final_outputs():
 
 
 def report_screening_inputs(wildcards):
-    """prisma.csv / queue.csv of the screening stage, when it exists or this workflow makes it."""
+    """prisma.csv / queue.csv / crosscheck.csv of the screening stage, when it exists or this workflow makes it."""
     found = {}
-    for name in ("prisma", "queue"):
+    for name in ("prisma", "queue", "crosscheck"):
         path = f"results/screening/{name}.csv"
         if Path(path).exists() or any(r.is_producer(path) for r in workflow.rules):
             found[name] = path

@@ -16,6 +16,7 @@ from . import frequentist
 from .analysis_settings import AnalysisSettings, analysis_seed
 from .benefit import benefit_probabilities, benefit_threshold
 from .crosscheck import compare_with_exact
+from .denominators import denominator_scenarios
 from .diagnostics import sample_gated
 from .exact import nnhm_exact
 from .influence import influence
@@ -30,7 +31,7 @@ from .results import (
     study_table,
 )
 from .sensitivity import run_sensitivity
-from .studies import StudyData, prepare_studies
+from .studies import StudyData, model_data, prepare_studies
 
 __all__ = [
     "SUMMARY_COLUMNS", "AnalysisResult", "AnalysisSettings", "analysis_seed", "benefit_threshold",
@@ -88,20 +89,6 @@ def not_estimable(meta: dict, settings: AnalysisSettings, sd: StudyData, seed: i
     return AnalysisResult(s, studies, sens, None, _priors(settings, False), notes, None, sd, None)
 
 
-def _model_data(sd: StudyData, settings: AnalysisSettings):
-    from .compiled import ModelData
-
-    if sd.likelihood == "binomial":
-        t = sd.table
-        data = ModelData(
-            "binomial", settings.tau_prior, settings.effect_prior,
-            events_t=t["events_t"].to_numpy(), n_t=t["n_t"].to_numpy(),
-            events_c=t["events_c"].to_numpy(), n_c=t["n_c"].to_numpy(), baseline_prior=settings.baseline_prior,
-        )  # fmt: skip
-        return data, "binomial_normal"
-    return ModelData("normal", settings.tau_prior, settings.effect_prior, y=sd.y, se=sd.se), "nnhm"
-
-
 def run_analysis(
     rows: pd.DataFrame, settings: AnalysisSettings, engine, meta: dict | None = None
 ) -> AnalysisResult:
@@ -112,7 +99,7 @@ def run_analysis(
     threshold = benefit_threshold(settings.measure, settings.mcid)
     if not sd.estimable:
         return not_estimable(meta, settings, sd, seed)
-    data, model_name = _model_data(sd, settings)
+    data, model_name = model_data(sd, settings)
     draws, diag = sample_gated(engine, data, settings.sampler, settings.diagnostics, seed)
     rng = np.random.default_rng(seed)
     theta_new = draws.mu + draws.tau * rng.standard_normal(draws.mu.shape)
@@ -181,5 +168,7 @@ def run_analysis(
     result = AnalysisResult(s, studies, pd.DataFrame(), diag, priors, notes, draws, sd, theta_new)
     het = frequentist.heterogeneity(sd.y, sd.se)
     result.heterogeneity = heterogeneity_table(s.get("analysis_id", ""), k, draws.tau, fr, het)
-    result.sensitivity = run_sensitivity(result, settings, threshold, exact)
+    sens = run_sensitivity(result, settings, threshold, exact)
+    extra = denominator_scenarios(rows, settings, engine, seed, threshold, sens.iloc[0].to_dict())
+    result.sensitivity = pd.concat([sens, extra], ignore_index=True) if len(extra) else sens
     return result

@@ -168,3 +168,19 @@ def prepare_studies(rows: pd.DataFrame, settings) -> StudyData:
     y = table.loc[ok, "y"].to_numpy(float) if len(table) else np.zeros(0)
     se = table.loc[ok, "se"].to_numpy(float) if len(table) else np.zeros(0)
     return StudyData(table, likelihood, y, se, idx, corrected, excluded, notes)
+
+
+def model_data(sd: StudyData, settings):
+    """The shared compiled model's data for these studies (``settings``: an AnalysisSettings) and the model's
+    name: the binomial likelihood on arm counts, else the normal likelihood on the study estimates."""
+    from .compiled import ModelData
+
+    if sd.likelihood == "binomial":
+        t = sd.table
+        data = ModelData(
+            "binomial", settings.tau_prior, settings.effect_prior,
+            events_t=t["events_t"].to_numpy(), n_t=t["n_t"].to_numpy(),
+            events_c=t["events_c"].to_numpy(), n_c=t["n_c"].to_numpy(), baseline_prior=settings.baseline_prior,
+        )  # fmt: skip
+        return data, "binomial_normal"
+    return ModelData("normal", settings.tau_prior, settings.effect_prior, y=sd.y, se=sd.se), "nnhm"

@@ -124,5 +124,40 @@ def flags(rows: pd.DataFrame) -> dict[str, Any]:
     )
 
 
+BOUND_COLUMNS = ("n_t_min", "events_t_at_min", "n_c_min", "events_c_at_min",
+                 "n_t_max", "events_t_at_max", "n_c_max", "events_c_at_max")  # fmt: skip
+
+
+def _at(row: pd.Series, total: float) -> tuple[int, int]:
+    """(events, total) of an arm row at one denominator of its feasible range: the printed events when the
+    source gives them, else the printed percentage of that denominator (which reproduces it, being feasible)."""
+    if not pd.isna(row.get("events")):
+        return int(row["events"]), int(total)
+    return cv.events_from_percent(float(row["percent"]), int(total)), int(total)
+
+
+def denominator_bounds(t: pd.DataFrame, c: pd.DataFrame) -> dict[str, Any]:
+    """Arm counts of a binary contrast at the lowest and at the highest feasible denominator of every arm whose
+    events were derived from a percentage with a range of denominators (arms without a range keep the counts
+    used), for the sensitivity analysis (models/denominators.py); empty (NaN) when no arm has a range. Why: the
+    denominator used is only the feasible one nearest the arm's size; the bounds show what the choice does."""
+    both = pd.concat([t, c])
+    low, high = (pd.to_numeric(both[f"total_{b}"], errors="coerce") for b in ("min", "max"))
+    if not (low < high).any():
+        return dict.fromkeys(BOUND_COLUMNS, float("nan"))
+    out: dict[str, Any] = {}
+    for side, df in (("t", t), ("c", c)):
+        for bound in ("min", "max"):
+            counts = [
+                _at(r, r[f"total_{bound}"])
+                if not pd.isna(r["total_min"])
+                else (int(r["events_used"]), int(r["total_used"]))
+                for _, r in df.iterrows()
+            ]
+            out[f"n_{side}_{bound}"] = float(sum(n for _, n in counts))
+            out[f"events_{side}_at_{bound}"] = float(sum(e for e, _ in counts))
+    return out
+
+
 def join(*parts: str | None) -> str:
     return "; ".join(p for p in parts if p)

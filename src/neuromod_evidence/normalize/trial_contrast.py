@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..settings import Comparison, OutcomeSettings, Settings, Window
 from . import conversions as cv
+from . import rows as arm_rows
 from .ledger import Ledger
 from .rows import RowIndex, combine, combined_note, flags, join, one_row_per_arm, primary_sites
 
@@ -155,6 +156,7 @@ class TrialContrast:
                 out = dict(data_type="arm_binary", measure="OR", estimate=est, se=se, events_t=e_t, n_t=n_t,
                            events_c=e_c, n_c=n_c, method=join(method, combined_note(t, c)), _keys=keys)  # fmt: skip
                 out.update(flags(pd.concat([t, c])))
+                out.update(arm_rows.denominator_bounds(t, c))  # for the sensitivity analysis
                 return out
         odds = r[r["measure"] == "OR"]
         if not odds.empty:

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..settings import Settings
 from .certainty_view import NOT_RATED, certainty_context
+from .evidence_view import REGISTRY_FLAG, registry_provenance
 from .forest_text import Heterogeneity, Pooled
 from .forest_view import forest_parts, forest_rows, with_rob
 from .headline import sensitivity_label
@@ -163,6 +164,9 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         "primary": bool(window and window.primary),
     }
     a["flags"] = analysis_flags(row, contrast_rows, inputs.trials, k, converged)
+    a["registry"] = registry_provenance(inputs, contrast_rows)
+    if a["registry"]:
+        a["flags"].append((REGISTRY_FLAG, "warn"))
     a["diagnostics"] = [
         ("Model", row["model"] or "\u2013"),
         ("Heterogeneity prior", describe_prior(row["tau_prior"] or outcome.tau_prior)),

@@ -1,7 +1,8 @@
-"""The evidence side of an indication page: trials with their arms and links, PRISMA counts, flagged rows.
+"""The evidence side of an indication page: trials with their arms and links, PRISMA counts, flagged rows,
+registry-sourced numbers and where the registry disagrees with the publication.
 
-Fed by the normalized trials/arms/contrasts/issues tables and, when the screening stage ran, its
-``prisma.csv`` and ``queue.csv``. Class labels come from Settings.
+Fed by the normalized trials/arms/outcomes/contrasts/issues tables and, when the screening stage ran, its
+``prisma.csv``, ``queue.csv`` and ``crosscheck.csv``. Class labels come from Settings.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ PRISMA_COUNTS = (
     "excluded_with_reason",
 )
 SEVERITY_ORDER = {"excluded": 0, "warning": 1, "info": 2}
+# a registry row's provenance as normalize/registry_trials.provenance writes it into the row's notes
+PROVENANCE = re.compile(r"registry (NCT\d{8}) \(last update posted ([^)]*)\)")
+REGISTRY_FLAG = "registry-sourced, not peer-reviewed"
 
 
 def text(value: Any) -> str:
@@ -86,6 +90,10 @@ def evidence_rows(inputs: ReportInputs, indication: str, settings: Settings) -> 
                 "why_not_analysed": []
                 if t["trial_id"] in used
                 else why_not_analysed(inputs.issues, t["trial_id"]),
+                "registry": registry_provenance(
+                    inputs, inputs.contrasts[inputs.contrasts["trial_id"] == t["trial_id"]]
+                )
+                or _registry_trial(t),
                 "rob": rob_lights(inputs.rob_of(indication), t["trial_id"]),
             }
         )
@@ -188,3 +196,45 @@ def indication_issues(inputs: ReportInputs, trial_ids: set[str], indication: str
         "_o", kind="stable"
     )
     return [{k: text(v) for k, v in r.items()} for r in issues.drop(columns="_o").to_dict("records")]
+
+
+def registry_provenance(inputs: ReportInputs, contrasts: pd.DataFrame) -> list[dict[str, str]]:
+    """NCT id, the registry's last-update date and a link, once per record, for the registry-sourced rows behind
+    ``contrasts`` (``source_kind`` registry or publication+registry): results posted on a registry, not yet
+    peer-reviewed, which the report must say wherever they enter an analysis."""
+    found: dict[str, str] = {}
+    outcomes = inputs.outcomes
+    for _, c in contrasts[contrasts["source_kind"].fillna("").str.contains("registry")].iterrows():
+        ids = set(str(c["source_rows"] or "").split(";"))
+        rows = outcomes[(outcomes["trial_id"] == c["trial_id"]) & outcomes["row_id"].isin(ids)]
+        dates = [m.groups() for note in rows["notes"].dropna() for m in PROVENANCE.finditer(str(note))]
+        for nct, date in dates:
+            found.setdefault(nct, date)
+        if not dates:  # provenance not in the notes: the NCT ids the contrast cites
+            for token in str(c["sources"] or "").split(";"):
+                if re.fullmatch(r"NCT\d{8}", token.strip()):
+                    found.setdefault(token.strip(), "not stated")
+    return [
+        {"nct": n, "updated": d, "href": f"https://clinicaltrials.gov/study/{n}"}
+        for n, d in sorted(found.items())
+    ]
+
+
+def _registry_trial(t: pd.Series) -> list[dict[str, str]]:
+    """A trial described from its registry record (accepted in the decisions file), even if in no analysis."""
+    if "not yet peer-reviewed" not in text(t["notes"]) or not re.fullmatch(r"NCT\d{8}", text(t["source"])):
+        return []
+    date = text(t["location"]).rpartition("last update posted ")[2] or "not stated"
+    return [
+        {"nct": text(t["source"]), "updated": date, "href": f"https://clinicaltrials.gov/study/{t['source']}"}
+    ]
+
+
+def registry_disagreements(inputs: ReportInputs, trial_ids: set[str]) -> list[dict[str, str]]:
+    """Publication and registry numbers that differ beyond rounding (crosscheck.csv, verdict "differ") for these
+    trials: listed, never silently resolved (the publication's numbers are the ones analysed by default)."""
+    cross = inputs.crosscheck
+    rows = cross[(cross["verdict"] == "differ") & cross["trial_id"].isin(trial_ids)]
+    keys = ("trial_id", "nct_id", "outcome", "timepoint_months", "arm", "statistic", "curated_value",
+            "registry_value", "curated_row_id", "registry_outcome_title")  # fmt: skip
+    return [{k: text(r[k]) for k in keys} for _, r in rows.iterrows()]

@@ -2,8 +2,8 @@
 
 Normalized tables, the fit stage's ``summary.csv`` and per-analysis ``studies.csv`` / ``sensitivity.csv`` /
 ``heterogeneity.csv``, the network stage's tables (``results/nma/<indication>/*.csv``,
-:data:`~neuromod_evidence.tables.NMA`) and, when the screening stage ran, ``prisma.csv`` and ``queue.csv``. A
-table that does not match its
+:data:`~neuromod_evidence.tables.NMA`) and, when the screening stage ran, ``prisma.csv``, ``queue.csv`` and
+``crosscheck.csv``. A table that does not match its
 contract is an error naming the file; an optional table that is absent reads as an empty frame.
 """
 
@@ -17,6 +17,7 @@ import pandas as pd
 from ..grade import OVERRIDE_COLUMNS, read_overrides
 from ..tables import (
     CONTRASTS,
+    CROSSCHECK,
     HETEROGENEITY,
     ISSUES,
     NMA,
@@ -43,7 +44,7 @@ NORMALIZED_INPUTS: dict[str, Table] = {
     "issues": ISSUES,
 }
 OPTIONAL_NORMALIZED: dict[str, Table] = {"rob": ROB}  # absent in results written before issue 11
-SCREENING_INPUTS: dict[str, Table] = {"prisma": PRISMA, "queue": QUEUE}
+SCREENING_INPUTS: dict[str, Table] = {"prisma": PRISMA, "queue": QUEUE, "crosscheck": CROSSCHECK}
 
 
 @dataclass
@@ -61,6 +62,9 @@ class ReportInputs:
     files: dict[str, Path] = field(default_factory=dict)  # download name -> source file, in download order
     rob: pd.DataFrame = field(default_factory=lambda: empty_frame(ROB))
     overrides: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OVERRIDE_COLUMNS)))
+    # the normalized outcome rows (their notes hold a registry row's provenance) and the registry cross-check
+    outcomes: pd.DataFrame = field(default_factory=lambda: empty_frame(NORMALIZED_OUTCOMES))
+    crosscheck: pd.DataFrame = field(default_factory=lambda: empty_frame(CROSSCHECK))
     nma: dict[str, pd.DataFrame] = field(default_factory=lambda: {n: empty_frame(t) for n, t in NMA.items()})
 
     def networks_of(self, indication: str) -> dict[str, pd.DataFrame]:
@@ -74,8 +78,8 @@ class ReportInputs:
         return self.rob[self.rob["indication"] == indication]
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """The tables already read, by download name (the outcomes table is read only for the download)."""
-        names = ("trials", "arms", "contrasts", "issues", "prisma", "queue")
+        """The tables already read, by download name."""
+        names = ("trials", "arms", "outcomes", "contrasts", "issues", "prisma", "queue", "crosscheck")
         return {"fit_summary.csv": self.summary, **{f"{n}.csv": getattr(self, n) for n in names}}
 
     def analysis_file(self, analysis_id: str, name: str) -> Path:
@@ -131,6 +135,8 @@ def load_inputs(
         summary=read_table(SUMMARY, fit_summary),
         prisma=frames["prisma"],
         queue=frames["queue"],
+        outcomes=frames["outcomes"],
+        crosscheck=frames["crosscheck"],
         fit_dir=Path(fit_dir),
         files=files,
         rob=rob,

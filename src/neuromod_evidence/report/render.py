@@ -23,7 +23,7 @@ from .analysis_view import build_analysis
 from .changes import archive_state, compute_changes, conclusions_of, fingerprint, previous_state, write_state
 from .claims_view import claims_context
 from .downloads import write_analysis_downloads, write_downloads
-from .evidence_view import evidence_rows, indication_issues, prisma_counts
+from .evidence_view import evidence_rows, indication_issues, prisma_counts, registry_disagreements
 from .figures import draw_figures, draw_network_figures
 from .inputs import ReportInputs, load_inputs
 from .living_view import living_header, search_status
@@ -123,6 +123,7 @@ def _indication(
         "n_trials": len(evidence),
         "prisma": prisma_counts(inputs, iid, evidence, n_analysed, searched),
         "issues": indication_issues(inputs, trial_ids, iid),
+        "disagreements": registry_disagreements(inputs, trial_ids),
         "page": f"{iid}.html",
         "networks": _networks(inputs, settings, iid, out_dir),
     }

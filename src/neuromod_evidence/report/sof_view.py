@@ -43,6 +43,7 @@ def sof_rows(analyses: list[dict]) -> tuple[list[dict], list[str]]:
                 "overridden": a["grade"]["overridden"],
                 "statement": a["grade"]["statement"],
                 "marks": marks,
+                "registry": a.get("registry", []),
             }
         )
     return rows, footnotes
