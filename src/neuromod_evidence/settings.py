@@ -135,6 +135,7 @@ class NormalizeSettings:
     crossover_prefer_first_period: bool
     ci_z_threshold_n: int
     registry_results: str = "fill"  # off | fill | prefer_registry (docs/data-model.md)
+    min_analysed_fraction: float = 0.5  # feasible denominators are at least this share of the arm's size
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Denominators that reproduce the printed percentage (issue 10, item 4), through normalization: the three
 cases the issue found (PROCESS CMM 4/48 vs 9 % printed, SENZA-RCT 84/101 vs 83.1 %, ACCURATE 62/76 vs 81.2 %),
-the feasible range recorded and carried to the contrasts for the sensitivity analysis, and a percentage no
+the feasible range recorded (from half the arm, ``normalize.min_analysed_fraction``, to its size) and carried to
+the contrasts for the sensitivity analysis, and a percentage no
 whole number reproduces (SENZA-RCT tonic leg responders, 55.5 % of at most 97), flagged in the issues ledger
 and not used. The trials are synthetic stand-ins holding the papers' printed numbers."""
 
@@ -54,9 +55,10 @@ def prints_as(events: int, total: int, printed: float) -> bool:
 @pytest.mark.parametrize(
     ("tid", "used", "low", "high"),
     [
-        ("process", (4, 47), (1, 11), (4, 47)),  # 4/48 = 8.3 % prints 8 %; 4/47 = 8.5 %; 1/11 = 9.1 %
+        # 4/48 = 8.3 % prints 8 %; 4/47 = 8.5 %; 3/32 = 9.4 % (1/11 would print 9 % too, but 11 is below half the arm)
+        ("process", (4, 47), (3, 32), (4, 47)),
         ("senza", (74, 89), (49, 59), (74, 89)),  # 84/101 = 83.2 %; 74/89 = 83.15 %; 49/59 = 83.05 %
-        ("accurate", (56, 69), (13, 16), (56, 69)),  # 62/76 = 81.6 %; 56/69 = 81.16 %; 13/16 = 81.25 %
+        ("accurate", (56, 69), (39, 48), (56, 69)),  # 62/76 = 81.6 %; 56/69 = 81.16 %; 39/48 = 81.25 %
     ],
 )
 def test_the_denominator_reproduces_the_printed_percentage_and_its_range_is_recorded(
@@ -69,8 +71,11 @@ def test_the_denominator_reproduces_the_printed_percentage_and_its_range_is_reco
     assert (row["total_min"], row["total_max"]) == (low[1], high[1])
     assert bool(row["events_derived"]) and bool(row["n_assumed"]) and bool(row["usable"])
     assert f"feasible: {low[1]}–{high[1]}" in row["sd_method"]
-    # no smaller denominator reproduces it: the lower bound is the lowest
-    assert not any(prints_as(e, n, percent) for n in range(1, low[1]) for e in range(n + 1))
+    # no smaller denominator from half the arm (normalize.min_analysed_fraction) reproduces it: the lower bound is
+    # the lowest plausible one
+    floor = math.ceil(0.5 * randomized)
+    assert low[1] >= floor
+    assert not any(prints_as(e, n, percent) for n in range(floor, low[1]) for e in range(n + 1))
     c = result.contrasts[
         (result.contrasts["analysis_id"] == AID) & (result.contrasts["trial_id"] == tid)
     ].iloc[0]
@@ -87,7 +92,7 @@ def test_a_percentage_no_whole_number_reproduces_is_flagged_and_not_used(result)
     issues = result.issues.set_index("row_id")
     assert issues.loc["nofit-sham", "severity"] == "excluded"
     assert (
-        "no denominator up to the arm's n randomized (97) reproduces the printed 55.5%"
+        "no denominator from 49 to the arm's n randomized (97) reproduces the printed 55.5%"
         in issues.loc["nofit-sham", "reason"]
     )
     assert "nofit" not in set(result.contrasts["trial_id"])  # nor the trial's other arm, alone

@@ -108,11 +108,12 @@ def _binary(row: pd.Series, arms: pd.DataFrame, settings: NormalizeSettings, rec
     if not settings.assume_randomized_denominator and assumed:
         rec["problem"] = f"{percent:g}% of an unknown denominator (assuming n randomized is switched off)"
         return
-    feasible = cv.feasible_denominators(percent, int(ceiling), events)
+    floor = math.ceil(settings.min_analysed_fraction * ceiling)
+    feasible = [n for n in cv.feasible_denominators(percent, int(ceiling), events) if n >= floor]
     what = "n randomized" if assumed else "n analysed"
     if not feasible:
-        rec["problem"] = (f"no denominator up to the arm's {what} ({int(ceiling)}) reproduces the printed "
-                          f"{percent:g}%" + (f" with {int(events)} events" if events is not None else ""))  # fmt: skip
+        rec["problem"] = (f"no denominator from {floor} to the arm's {what} ({int(ceiling)}) reproduces the "
+                          f"printed {percent:g}%" + (f" with {int(events)} events" if events is not None else ""))  # fmt: skip
         return
     chosen = feasible[-1]  # the one nearest the arm's size: the fewest participants assumed missing
     derived = int(events) if events is not None else cv.events_from_percent(percent, chosen)
