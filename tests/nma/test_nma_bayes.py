@@ -1,4 +1,4 @@
-"""Bayesian NMA (sampling: marked slow). One compiled model bucket serves every test here."""
+"""Bayesian NMA (sampling: marked slow). The cached numba density (nma.density) serves every test here."""
 
 from __future__ import annotations
 

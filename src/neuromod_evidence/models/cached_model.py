@@ -55,13 +55,22 @@ class CachedModel(CompiledModel):
     def _initial_point(self, seed) -> np.ndarray:
         return np.random.default_rng(seed).uniform(-1.0, 1.0, self.n_dim)
 
+    def _callbacks(self):
+        """The module holding ``logp_callback`` and ``expand_callback`` (a subclass may bring its own)."""
+        return density
+
+    def _dims(self) -> tuple[dict[str, int], dict[str, tuple[str, ...]]]:
+        if self.kind == density.NORMAL:
+            return {}, {}
+        return {"study": self.k}, {"z": ("study",), "alpha_raw": ("study",)}
+
     def _make_model(self, init_mean):
         address = self.data.ctypes.data
-        logp = _lib.LogpFunc(density.logp_callback.address, address, self)
-        expand = _lib.ExpandFunc(self.n_dim, self.n_dim, density.expand_callback.address, address, self)
+        cb = self._callbacks()
+        logp = _lib.LogpFunc(cb.logp_callback.address, address, self)
+        expand = _lib.ExpandFunc(self.n_dim, self.n_dim, cb.expand_callback.address, address, self)
         names = self._names()
-        sizes = {} if self.kind == density.NORMAL else {"study": self.k}
-        dims = {} if self.kind == density.NORMAL else {"z": ("study",), "alpha_raw": ("study",)}
+        sizes, dims = self._dims()
         coords = {name: pd.RangeIndex(size) for name, size in sizes.items()}
         variables = _lib.PyVariable.new_variables(
             names, ["float64"] * len(names), self._shapes(), sizes, dims

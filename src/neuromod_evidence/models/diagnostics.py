@@ -30,6 +30,17 @@ class Diagnostics:
         return asdict(self)
 
 
+def arviz():
+    """ArviZ with its numba kernels switched off. With numba installed (nutpie brings it) ArviZ jit-compiles
+    its R-hat/ESS/MCSE helpers in every process, without an on-disk cache: 1-2 s per fit job for numbers that
+    its NumPy path computes identically (and ``az.mcse(method="sd")`` fails under numba, see PITFALLS)."""
+    import arviz as az
+
+    if az.Numba.numba_flag:
+        az.Numba.disable_numba()
+    return az
+
+
 def draws_dataset(draws):
     import xarray as xr
 
@@ -57,7 +68,7 @@ def diagnose(draws, settings: dict) -> Diagnostics:
 def gate(ds, diverging, target_accept: float, settings: dict) -> Diagnostics:
     """The convergence gate over every variable of ``ds`` (chain x draw [x ...]): shared by the pairwise and the
     network models."""
-    import arviz as az
+    az = arviz()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -85,7 +96,7 @@ def gate(ds, diverging, target_accept: float, settings: dict) -> Diagnostics:
 
 def quantile_mcse(x: np.ndarray, prob: float) -> float:
     """Monte Carlo standard error of a posterior quantile estimate (ArviZ's method, chain × draw input)."""
-    import arviz as az
+    az = arviz()
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

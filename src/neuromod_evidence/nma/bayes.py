@@ -1,4 +1,4 @@
-"""Bayesian NMA: lay a network out for the compiled model, sample behind the convergence gate, summarise.
+"""Bayesian NMA: lay a network out for the cached model (``model``, ``density``), sample behind the convergence gate, summarise.
 
 Why these choices:
 - binary arms with ``--measure OR`` use the binomial likelihood with study baselines (NICE DSU TSD2): no
@@ -15,10 +15,7 @@ Why these choices:
 
 from __future__ import annotations
 
-import os
-import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -38,19 +35,6 @@ SAMPLER = {
 }
 
 
-def ensure_compile_cache() -> None:
-    """Keep PyTensor's compiled code between runs (repository .cache/, as the pairwise engine does)."""
-    if "compiledir" not in os.environ.get("PYTENSOR_FLAGS", ""):
-        root = Path(__file__).resolve().parents[3]
-        cache = os.environ.get("NEUROMOD_PYTENSOR_CACHE", str(root / ".cache" / "pytensor"))
-        flags = os.environ.get("PYTENSOR_FLAGS", "")
-        os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, f"compiledir={cache}") if x)
-    # pip-installed PyTensor warns about BLAS on every run; results do not change (shared/PITFALLS.md)
-    warnings.filterwarnings("ignore", message="PyTensor could not link to a BLAS")
-    if "numba__cache" not in os.environ.get("PYTENSOR_FLAGS", ""):  # on-disk numba cache: 15 s -> 8 s
-        os.environ["PYTENSOR_FLAGS"] += ",numba__cache=True"
-
-
 def uses_binomial(net: Network) -> bool:
     return net.kind == "binary" and net.measure == "OR"
 
@@ -62,29 +46,10 @@ def consistency_map(net: Network):
 
 
 def layout(net: Network, maps, n_params: int) -> nma_model.Layout:
-    """Pad the network into slots; ``maps`` gives (p1, p2, p3) for each study's non-base arms."""
-    k = len(net.studies)
-    S = nma_model.bucket(k, nma_model.STUDY_BUCKETS)
-    A = nma_model.bucket(max(s.arms for s in net.studies), nma_model.ARM_BUCKETS)
-    p = np.zeros((3, S, A - 1), dtype=int)
-    arm_mask, y = np.zeros((S, A - 1)), np.zeros((S, A - 1))
-    W = np.zeros((S, A - 1, A - 1))
-    r, n = np.zeros((S, A)), np.zeros((S, A))
-    binom = uses_binomial(net)
-    for i, (s, m) in enumerate(zip(net.studies, maps, strict=True)):
-        c = s.arms - 1
-        p[:, i, :c] = np.array(m).T
-        arm_mask[i, :c] = 1.0
-        if binom:
-            r[i, : s.arms], n[i, : s.arms] = s.events, s.n
-        else:
-            y[i, :c] = s.y
-            W[i, :c, :c] = np.linalg.inv(np.linalg.cholesky(s.V))
-    bin_mask = np.zeros(S)
-    bin_mask[:k] = 1.0 if binom else 0.0
-    nrm_mask = np.zeros(S)
-    nrm_mask[:k] = 0.0 if binom else 1.0
-    return nma_model.Layout(p[0], p[1], p[2], arm_mask, bin_mask, r, n, nrm_mask, y, W, n_params)
+    """The fit's studies for the model; ``maps`` gives (p1, p2, p3) for each study's non-base arms."""
+    if uses_binomial(net):
+        return nma_model.Layout(maps, n_params, True, counts=[(s.events, s.n) for s in net.studies])
+    return nma_model.Layout(maps, n_params, False, contrasts=[(s.y, s.V) for s in net.studies])
 
 
 def diagnose(draws: nma_model.RawDraws, n_report: int, re: bool) -> Diagnostics:
@@ -99,7 +64,6 @@ def diagnose(draws: nma_model.RawDraws, n_report: int, re: bool) -> Diagnostics:
 
 def sample_gated(lay, priors, re, n_report, seed, sampler=None, engine=None):
     """Sample; if the gate fails, retry once at the retry target acceptance with longer tuning."""
-    ensure_compile_cache()
     cfg = {**SAMPLER, **(sampler or {})}
     engine = engine or nma_model.shared_engine()
     common = {"draws": cfg["draws"], "chains": cfg["chains"], "seed": seed}

@@ -5,7 +5,7 @@ TSD4); the UME comparison says whether the network as a whole fits better withou
 assumption. A network without loops has no indirect evidence to compare, which is said explicitly
 (``{"loops": False, ...}``) instead of an empty table.
 
-Node split of a vs b (same compiled model, one extra effect parameter): in every trial that compares a
+Node split of a vs b (same model, one extra effect parameter): in every trial that compares a
 and b, the b-vs-a contrast gets its own effect ``d_dir`` (in a multi-arm trial with another base arm the
 b arm's mean is D[a] - D[base] + d_dir, so the trial's other arms stay consistent — van Valkenhoef et al.
 2016); all other trials inform the consistency parameters, whose contrast b - a is the indirect estimate.
