@@ -25,6 +25,7 @@ include: "workflow/rules/fetch_helpers.smk"
 include: "workflow/rules/fetch.smk"
 include: "workflow/rules/normalize.smk"
 include: "workflow/rules/fit.smk"
+include: "workflow/rules/nma.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -133,6 +133,10 @@ def main() -> None:
         warm = snakemake(work, env, "--forceall")
         rows.append(("warm run, snakemake --cores 2 --forceall", warm))
         stages = stage_times(work)
+        no_figure_cache = dict(env, NEUROMOD_FIGURE_CACHE="off")
+        rows.append(("warm run without the figure cache (every figure drawn)",
+                     snakemake(work, no_figure_cache, "--forceall")))  # fmt: skip
+        uncached_stages = stage_times(work)
         rows.append(("no-change rerun, snakemake --cores 2", snakemake(work, env)))
         rows.append(("model in a fresh process, cache warm (to first draws)", fresh_process_model_cost(env)))
         rows.append(("model in a fresh process, empty cache (compiles)", fresh_process_model_cost(
@@ -142,6 +146,9 @@ def main() -> None:
             print(f"| {label} | {seconds:.1f} |")
         print("\n| stage (warm run; Snakemake benchmark files) | seconds |\n|---|---|")
         for name, seconds in stages.items():
+            print(f"| {name} | {seconds:.1f} |")
+        print("\n| stage (warm run without the figure cache) | seconds |\n|---|---|")
+        for name, seconds in uncached_stages.items():
             print(f"| {name} | {seconds:.1f} |")
         if not args.skip_cold:
             print("\n| stage (cold run) | seconds |\n|---|---|")

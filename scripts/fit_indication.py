@@ -1,18 +1,20 @@
-"""Snakemake adapter of rule fit_indication: every analysis of one indication, in one process."""
+"""Snakemake adapter of rule fit_indication: every pairwise analysis and every candidate network of one
+indication, in one process."""
 
 from pathlib import Path
 
 from neuromod_evidence.workflow_io import logged
 
 
-def main(contrasts_csv: str, summary_csv: str, config: dict, indication: str) -> None:
+def main(contrasts_csv: str, summary_csv: str, networks_csv: str, config: dict, indication: str) -> None:
     from neuromod_evidence.models.pipeline import fit_all
+    from neuromod_evidence.nma.pipeline import fit_indication_networks
     from neuromod_evidence.settings import Settings
 
+    settings = Settings.from_config(config)
     analyses = Path(summary_csv).parent / "analyses"
-    fit_all(
-        contrasts_csv, Settings.from_config(config), analyses, indication=indication, summary_csv=summary_csv
-    )
+    fit_all(contrasts_csv, settings, analyses, indication=indication, summary_csv=summary_csv)
+    fit_indication_networks(contrasts_csv, settings, indication, Path(networks_csv).parent)
 
 
 if __name__ == "__main__":
@@ -20,6 +22,7 @@ if __name__ == "__main__":
         main(
             snakemake.input.contrasts,
             snakemake.output.summary,
+            snakemake.output.networks,
             snakemake.params.config,
             snakemake.wildcards.indication,
         )

@@ -14,11 +14,14 @@ def main(
     state_dir: str | Path | None = None,
     history_dir: str | Path | None = None,
     fetch_mode: str | None = None,
+    snapshot_dir: str | Path | None = None,
     forest_columns=None,
+    nma_dir: str | Path | None = None,
 ) -> list[Path]:
     """Render the report. `trials` locates results/normalized/, `summary` the fit folder (unless `fit_dir`
     is given), `prisma` the screening folder; `config` holds the sections the rule passes (narrow params),
-    `fetch_mode` the one fetch setting the methods page shows."""
+    `fetch_mode` the one fetch setting the methods page shows, `snapshot_dir` where the living header
+    finds the searches' dates, `nma_dir` the network tables (results/nma)."""
     from neuromod_evidence.report import DEFAULT_FOREST_COLUMNS, render_report
     from neuromod_evidence.settings import Settings
 
@@ -33,7 +36,9 @@ def main(
         screening_dir=Path(prisma).parent if prisma else None,
         state_dir=state_dir,
         history_dir=history_dir,
+        snapshot_dir=snapshot_dir,
         forest_columns=forest_columns or DEFAULT_FOREST_COLUMNS,
+        nma_dir=Path(nma_dir) if nma_dir else None,
     )
 
 
@@ -52,6 +57,8 @@ if "snakemake" in globals():
             state_dir=Path(snakemake.output.state_meta).parent,
             history_dir=snakemake.params.history_dir,
             fetch_mode=snakemake.params.fetch_mode,
+            snapshot_dir=snakemake.params.snapshot_dir,
             forest_columns=snakemake.params.forest_columns,
+            nma_dir=Path(nets[0]).parents[1] if (nets := snakemake.input.get("nma_networks")) else None,
         )
         logging.getLogger("neuromod_evidence").info("wrote %s", ", ".join(str(p) for p in pages))

@@ -110,6 +110,25 @@ def knee_evidence(root: Path) -> Path:
     return write_indication(root, "knee_pns", trials, arms, outcomes)
 
 
+def knee_cmm_trial(root: Path) -> Path:
+    """Add a third synthetic knee trial, PNS vs conventional medical management (responders only)."""
+    folder = root / "knee_pns"
+    rows = {
+        "trials": [trial("knee_c2022", "knee_pns", year=2022)],
+        "arms": [arm("knee_c2022", "pns", "pns", 50), arm("knee_c2022", "cmm", "cmm", 50)],
+        "outcomes": [
+            outcome("c-resp-pns", "knee_c2022", "pns", "responder_50", scale="proportion", value_type=None, events=22, total=50),
+            outcome("c-resp-cmm", "knee_c2022", "cmm", "responder_50", scale="proportion", value_type=None, events=6, total=50),
+        ],
+    }  # fmt: skip
+    for name, new in rows.items():
+        old = pd.read_csv(folder / f"{name}.csv", dtype=str, keep_default_na=False)
+        pd.concat([old, pd.DataFrame(new, columns=column_order(name))]).to_csv(
+            folder / f"{name}.csv", index=False
+        )
+    return folder
+
+
 def write_config(path: Path, config: dict) -> Path:
     path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     return path

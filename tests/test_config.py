@@ -28,6 +28,8 @@ def test_default_config_is_valid_and_defaulted():
         "pns_neuropathic",
         "pns_low_back",
         "itdd_cancer",
+        "itdd_chronic",
+        "pns_knee",
     }
     assert sum(bool(w.get("primary")) for w in config["timepoints"]) == 1
 

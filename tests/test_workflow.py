@@ -17,7 +17,10 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 
 
 def snakemake(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT))),
+    }  # this checkout's package
     return subprocess.run([*SNAKEMAKE, "-s", str(ROOT / "Snakefile"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True)  # fmt: skip
 
@@ -37,7 +40,8 @@ def test_dry_run_of_the_default_pipeline(tmp_path):
     import yaml
 
     indications = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["indications"]
-    assert result.stdout.count("rule fit_indication:") == len(indications) == 7
+    assert result.stdout.count("rule fit_indication:") == len(indications) == 9
+    assert "rule collect_nma_summary:" in result.stdout
 
 
 def test_rules_get_narrow_params_never_the_whole_config():
@@ -120,9 +124,21 @@ def test_whole_pipeline_end_to_end_on_a_small_config(small_workflow_run):
     assert set(summary["analysis_id"]) == {
         "knee_pns__pain_intensity__pns_vs_sham__m6",
         "knee_pns__responder_50__pns_vs_sham__m6",
+        "knee_pns__responder_50__pns_vs_medical__m6",
     }
     assert summary["converged"].isin([True, False]).all()
-    assert (summary["k"] == 2).all()
+    assert (summary.set_index("comparison").loc["pns_vs_sham", "k"] == 2).all()
+    # the network stage: every candidate network listed, the one with three treatments fitted (one NMA fit)
+    networks = pd.read_csv(work / "results" / "nma" / "summary.csv").set_index("network_id")
+    assert list(networks.index) == ["knee_pns__pain_intensity__m6", "knee_pns__responder_50__m6"]
+    assert networks.loc["knee_pns__pain_intensity__m6", "status"] == "not fitted"
+    assert "one comparison" in networks.loc["knee_pns__pain_intensity__m6", "reason"]
+    fitted = networks.loc["knee_pns__responder_50__m6"]
+    assert (fitted["status"], fitted["reference"], fitted["n_trials"]) == ("fitted", "cmm", 3)
+    assert fitted["inconsistency"] == "no closed loops: consistency cannot be checked"
+    league = pd.read_csv(work / "results" / "nma" / "knee_pns" / "league.csv")
+    assert len(league) == 6 and set(league["evidence"]) == {"direct", "indirect"}
+    assert (work / "results" / "nma" / "knee_pns" / "posteriors" / "knee_pns__responder_50__m6.nc").exists()
     pain = summary.set_index("analysis_id").loc["knee_pns__pain_intensity__pns_vs_sham__m6"]
     # both synthetic trials show about −2 points; the pooled posterior median must sit near them
     assert -3.5 < pain["estimate"] < -0.5
@@ -130,3 +146,26 @@ def test_whole_pipeline_end_to_end_on_a_small_config(small_workflow_run):
     assert (analyses / "knee_pns__pain_intensity__pns_vs_sham__m6" / "posterior.nc").exists()
     page = (work / "results" / "report" / "knee_pns.html").read_text(encoding="utf-8")
     assert "Chronic knee pain" in page and "KNEE_A2020" in page
+    assert 'id="net-knee_pns__responder_50__m6"' in page and "Network diagram" in page
+
+
+def test_the_report_rule_declares_what_it_reads_besides_the_tables(tmp_path):
+    """Reviewers' certainty overrides, the changelogs and the snapshot sidecars are inputs of render_report:
+    editing one re-renders the report."""
+    import shutil
+
+    evidence = tmp_path / "evidence"
+    shutil.copytree(ROOT / "data" / "evidence", evidence)
+    (evidence / "fbss" / "certainty_overrides.csv").write_text("analysis_id,domain,judgement,reason\n")
+    snap = tmp_path / "snapshots" / "pubmed"
+    snap.mkdir(parents=True)
+    (snap / "crps.json").write_text('{"records": []}')
+    (snap / "crps.meta.json").write_text("{}")
+    result = snakemake("-n", "--directory", str(ROOT), "--forceall", "results/report/index.html", "--config",
+                       f"evidence_dir={evidence}", f"fetch={{snapshot_dir: {tmp_path / 'snapshots'}}}")  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    job = result.stdout[result.stdout.index("rule render_report:") :]
+    inputs = job[: job.index("\n    output:")]
+    assert str(evidence / "fbss" / "certainty_overrides.csv") in inputs
+    assert str(evidence / "pdn" / "changelog.csv") in inputs
+    assert str(snap / "crps.meta.json") in inputs

@@ -93,6 +93,21 @@ def _check_cross_references(config: dict[str, Any], source: str) -> None:
                 raise ConfigError(
                     f"{source}: indications/{iid}/comparisons/{cid}: {sorted(shared)} on both sides"
                 )
+    _check_lumps(config.get("nma", {}).get("lump", {}), classes, source)
+
+
+def _check_lumps(lumps: dict[str, Any], classes: set[str], source: str) -> None:
+    """A lumped node names known classes, each class in one node at most, and no other class's id."""
+    seen: dict[str, str] = {}
+    for node, spec in lumps.items():
+        if node in classes and node not in spec["classes"]:
+            raise ConfigError(f"{source}: nma/lump/{node}: named after an arm class it does not contain")
+        for cls in spec["classes"]:
+            if cls not in classes:
+                raise ConfigError(f"{source}: nma/lump/{node}/classes: unknown class '{cls}'")
+            if cls in seen:
+                raise ConfigError(f"{source}: nma/lump: class '{cls}' is in both '{seen[cls]}' and '{node}'")
+            seen[cls] = node
 
 
 def _check_windows(windows: list[dict[str, Any]], where: str) -> None:

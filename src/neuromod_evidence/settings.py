@@ -201,6 +201,20 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class NmaSettings:
+    """The ``nma:`` section: which networks are fitted and how their nodes and reference are chosen."""
+
+    enabled: bool = True
+    model: str = "random"
+    reference: tuple[str, ...] = ("cmm", "physical_therapy", "placebo_sham")
+    lump: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # node -> (label, classes)
+
+    def node_of(self, class_id: str) -> str:
+        """The network node of an arm class (its lumped node, else the class itself)."""
+        return next((node for node, (_, classes) in self.lump.items() if class_id in classes), class_id)
+
+
+@dataclass(frozen=True)
 class Claim:
     """A claim to check against the analyses (config `claims:`); ``bears_on`` holds (indication or None,
     outcome, comparison or None)."""
@@ -229,6 +243,7 @@ class Settings:
     models: ModelSettings
     source: str = field(default="config", compare=False)
     claims: tuple[Claim, ...] = ()
+    nma: NmaSettings = field(default_factory=NmaSettings)
 
     @classmethod
     def from_config(cls, config: dict[str, Any], source: str = "config") -> Settings:
@@ -250,6 +265,11 @@ class Settings:
     def class_label(self, class_id: str) -> str:
         found = self.classes.get(class_id)
         return found.label if found else class_id
+
+    def node_label(self, node: str) -> str:
+        """Label of a network node: a lumped node's own label, else its arm class's."""
+        lumped = self.nma.lump.get(node)
+        return lumped[0] if lumped else self.class_label(node)
 
     def class_roles(self) -> dict[str, str]:
         """class id -> 'intervention' or 'comparator'."""
@@ -351,7 +371,13 @@ def _build(config: dict[str, Any], source: str) -> Settings:
         models=_model_settings(m),
         source=source,
         claims=tuple(_claim(c) for c in config.get("claims", [])),
+        nma=_nma_settings(config["nma"]),
     )
+
+
+def _nma_settings(n: dict[str, Any]) -> NmaSettings:
+    lump = {node: (spec["label"], tuple(spec["classes"])) for node, spec in n["lump"].items()}
+    return NmaSettings(bool(n["enabled"]), n["model"], tuple(n["reference"]), lump)
 
 
 def _model_settings(m: dict[str, Any]) -> ModelSettings:

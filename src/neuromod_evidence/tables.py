@@ -122,11 +122,19 @@ STUDIES = _t(
     "studies",
     "trial_id study_label data_type estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high "
     "weight events_t n_t events_c n_c sd_imputed events_derived corrected "
-    # additions: metafor-style influence diagnostics (models/influence.py)
-    "rstudent cook_d influence",
+    # additions: metafor-style influence diagnostics (models/influence.py); per-arm summaries and the pain
+    # site / outcome variant of each row, carried from contrasts.csv for the forest plot's data columns
+    "rstudent cook_d influence mean_t sd_t mean_c sd_c site value_type",
     floats="estimate se ci_low ci_high shrunk_estimate shrunk_ci_low shrunk_ci_high weight events_t n_t "
-    "events_c n_c rstudent cook_d",
+    "events_c n_c rstudent cook_d mean_t sd_t mean_c sd_c",
     bools="sd_imputed events_derived corrected",
+    decimals=4,
+)
+HETEROGENEITY = _t(  # one row per analysis: the forest plot's heterogeneity line (models/analysis.py)
+    "heterogeneity",
+    "analysis_id k tau2 tau2_low tau2_high freq_tau2 freq_method q q_df q_p i2",
+    ints="k q_df",
+    floats="tau2 tau2_low tau2_high freq_tau2 q q_p i2",
     decimals=4,
 )
 SENSITIVITY = _t(
@@ -137,6 +145,50 @@ SENSITIVITY = _t(
     floats="estimate ci_low ci_high pred_low pred_high tau tau_low tau_high p_benefit p_mcid",
     decimals=4,
 )
+
+# ------------------------------------------------------------------------------------------ nma stage
+# One file of each per indication (results/nma/<indication>/), every row keyed by `network_id`
+# (`<indication>__<outcome>__<timepoint>`); docs/pipeline-tables.md explains the columns.
+NMA_NETWORKS = _t(
+    "nma_networks",
+    "network_id indication outcome timepoint measure direction status reason layout reference reference_rule "
+    "treatments n_treatments n_comparisons n_trials n_participants trials model loops inconsistency tau "
+    "tau_low tau_high freq_tau2 reference_risk rhat_max ess_bulk_min ess_tail_min divergences converged "
+    "attempts seed notes",
+    ints="n_treatments n_comparisons n_trials ess_bulk_min ess_tail_min divergences attempts seed",
+    floats="n_participants tau tau_low tau_high freq_tau2 reference_risk rhat_max",
+    bools="loops converged",
+    decimals=4,
+)
+_EFFECT = "estimate ci_low ci_high"
+NMA_LEAGUE = _t(
+    "nma_league",
+    f"network_id treatment_1 treatment_2 {_EFFECT} pred_low pred_high p_better freq_estimate freq_ci_low "
+    "freq_ci_high evidence",
+    floats=f"{_EFFECT} pred_low pred_high p_better freq_estimate freq_ci_low freq_ci_high",
+    decimals=4,
+)
+NMA_RANKS = _t(
+    "nma_ranks", "network_id treatment rank probability sucra mean_rank", ints="rank",
+    floats="probability sucra mean_rank", decimals=4,
+)  # fmt: skip
+_SPLIT = "direct direct_low direct_high indirect indirect_low indirect_high network p freq_direct freq_indirect freq_network freq_p"
+NMA_SPLITS = _t("nma_splits", f"network_id treatment_1 treatment_2 {_SPLIT}", floats=_SPLIT, decimals=4)
+NMA_EDGES = _t(
+    "nma_edges",
+    "network_id treatment_1 treatment_2 trials participants",
+    ints="trials",
+    floats="participants",
+)
+NMA_NODES = _t("nma_nodes", "network_id treatment trials participants", ints="trials", floats="participants")
+_ABS = "risk risk_low risk_high per_1000_diff per_1000_low per_1000_high"
+NMA_ABSOLUTE = _t("nma_absolute", f"network_id treatment {_ABS}", floats=_ABS, decimals=4)
+NMA = {
+    name: t
+    for name, t in (("networks", NMA_NETWORKS), ("league", NMA_LEAGUE), ("ranks", NMA_RANKS),
+                    ("splits", NMA_SPLITS), ("network", NMA_EDGES), ("nodes", NMA_NODES),
+                    ("absolute", NMA_ABSOLUTE))
+}  # fmt: skip
 
 # ------------------------------------------------------------------------------------------ screening stage
 REGISTRY_EXTRA_COLUMNS = (
@@ -179,7 +231,7 @@ CROSSCHECK = _t(
 NORMALIZED = {
     t.name: t for t in (NORMALIZED_TRIALS, NORMALIZED_ARMS, NORMALIZED_OUTCOMES, CONTRASTS, ISSUES, ROB)
 }
-FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY)}
+FIT = {t.name: t for t in (SUMMARY, STUDIES, SENSITIVITY, HETEROGENEITY)}
 SCREENING = {t.name: t for t in (REGISTRY_OUTCOMES, REGISTRY_UNMAPPED, QUEUE, PRISMA, CROSSCHECK)}
 
 
@@ -203,18 +255,18 @@ def read_table(table: Table, path: str | os.PathLike) -> pd.DataFrame:
     if missing:
         raise TableError(f"{path}: the {table.name} table lacks column(s) {', '.join(missing)}")
     out = raw[list(table.columns)].copy()
-    for c in table.columns:
-        kind = table.kind(c)
-        if kind == "float":
-            out[c] = pd.to_numeric(out[c], errors="raise").astype(float)
-        elif kind == "int":
-            out[c] = pd.to_numeric(out[c], errors="raise").astype("Int64")
-        elif kind == "bool":
-            out[c] = (
-                out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
-            )
-        else:
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
+    kinds = {c: table.kind(c) for c in table.columns}
+    floats = [c for c, k in kinds.items() if k == "float"]
+    texts = [c for c, k in kinds.items() if k not in ("float", "int", "bool")]
+    if floats:  # one block operation per kind: a column at a time costs ~0.1 s per table
+        out[floats] = out[floats].apply(pd.to_numeric, errors="raise").astype(float)
+    for c in (c for c, k in kinds.items() if k == "int"):
+        out[c] = pd.to_numeric(out[c], errors="raise").astype("Int64")
+    for c in (c for c, k in kinds.items() if k == "bool"):
+        out[c] = out[c].map({"True": True, "False": False, "true": True, "false": False}).astype("boolean")
+    if texts:
+        block = out[texts].astype(object)
+        out[texts] = block.where(block.notna(), None)
     return out
 
 
@@ -257,14 +309,14 @@ def format_table(table: Table, df: pd.DataFrame, for_people: bool = False) -> pd
         raise TableError(
             f"{table.name}: frame does not match the contract (missing {missing or 'none'}, extra {extra or 'none'})"
         )
-    out = pd.DataFrame(index=df.index)
+    columns = {}
     for c in table.columns:
         kind = table.kind(c)
         cells = [_format(v, kind, table.decimals) for v in df[c].tolist()]
         if for_people and kind == "text":
             cells = [neutralise_formula(v) for v in cells]
-        out[c] = cells
-    return out
+        columns[c] = cells
+    return pd.DataFrame(columns, index=df.index, columns=list(table.columns), dtype=object)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:

@@ -49,8 +49,10 @@ def start_snakemake(work: Path, *args: str, env: dict) -> subprocess.Popen:
 
 
 def compared_outputs(results: Path) -> dict[str, bytes]:
-    """The outputs a cluster run must reproduce byte for byte: normalized tables and the fit summary."""
-    files = sorted((results / "normalized").glob("*.csv")) + [results / "fit" / "summary.csv"]
+    """The outputs a cluster run must reproduce byte for byte: normalized tables, the fit summary, the
+    network summary and league tables."""
+    files = [*sorted((results / "normalized").glob("*.csv")), results / "fit" / "summary.csv",
+             results / "nma" / "summary.csv", *sorted((results / "nma").glob("*/league.csv"))]  # fmt: skip
     return {str(p.relative_to(results)): p.read_bytes() for p in files if p.exists()}
 
 

@@ -112,7 +112,9 @@ def test_layouts(tmp_path, name, args, model):
     assert rc == (0 if js["converged"] else 1)
     assert js["model"] == model
     assert js["priors"]["tau"]["spec"] and js["priors"]["effect"]["spec"]
-    assert {"posterior.nc", "studies.csv", "sensitivity.csv"} <= {p.name for p in tmp_path.iterdir()}
+    assert {"posterior.nc", "studies.csv", "sensitivity.csv", "heterogeneity.csv"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
     if "--ratio-scale" in args:
         assert 0 < js["estimate"] < 2  # reported on the log scale
     if "--tau-prior" in args:
@@ -124,6 +126,15 @@ def test_layouts(tmp_path, name, args, model):
     k = len(pd.read_csv(tmp_path / "studies.csv"))
     assert len(set(re.findall(r'id="study-ci-(\d+)"', svg))) == k
     assert ('id="pooled-diamond"' in svg) == (bool(js["converged"]) and js["k"] >= 2)
+    # the report's forest plot (same drawing function): per-arm data, weights, the heterogeneity line
+    first_arm = re.search(r'<g id="cell-arm_t-0">\s*<text[^>]*>([^<]*)</text>', svg).group(1)
+    expected = {"layout_arm_binary.csv": "12/40", "layout_arm_continuous.csv": "4.20 (2.10) 40"}
+    assert first_arm == expected.get(name, "\u2014")  # a contrast input has no per-arm data: a dash
+    assert ('id="note-contrast"' in svg) == (name not in expected)
+    if js["converged"]:  # weights and the heterogeneity line only for a fit that may be shown
+        assert 'id="cell-weight-0"' in svg and "inverse-variance weight" in svg
+        assert re.search(r"Q = [\d.]+, df = \d+ \(p [=<] [\d.]+\); I\u00b2 = \d+%", svg)
+    assert re.search(r'<svg[^>]*width="806\.4pt"', svg)  # the fixed layout, as in the report
     studies = pd.read_csv(tmp_path / "studies.csv")
     assert list(studies.columns[:18]) == [
         "trial_id", "study_label", "data_type", "estimate", "se", "ci_low", "ci_high", "shrunk_estimate",

@@ -109,3 +109,21 @@ def test_influence_flags_an_outlier():
     assert "outlier" in flags[4] and abs(inf.rstudent[4]) > 1.96
     assert all("outlier" not in f for i, f in enumerate(flags) if i != 4)
     assert influence(y[:2], se[:2]) is None  # k < 3: nothing to leave out
+
+
+def test_heterogeneity_q_and_i2_match_metafor(bcg_log_rr, nielweise):
+    # metafor: rma(measure="RR", ai=tpos, bi=tneg, ci=cpos, di=cneg, data=dat.bcg, method="DL") prints
+    # "Q(df = 12) = 152.2330, p-val < .0001" and "I^2 (total heterogeneity / total variability): 92.12%"
+    # (metafor's reference page for rma.uni; with DL, I² = (Q - df) / Q as RevMan computes it).
+    h = frequentist.heterogeneity(*bcg_log_rr)
+    assert round(h.q, 4) == 152.2330 and h.q_df == 12 and h.q_p < 1e-4
+    assert round(h.i2, 2) == 92.12
+    # nielweise2007: Q(df = 16) = 15.812 < df, so I² is 0 (truncated), p = P(chi²_16 > 15.812)
+    h = frequentist.heterogeneity(*nielweise)
+    assert round(h.q, 3) == 15.812 and h.q_df == 16 and h.i2 == 0.0
+    assert h.q_p == pytest.approx(stats.chi2.sf(15.812, 16), abs=1e-3)
+
+
+def test_heterogeneity_of_one_study_is_not_a_number():
+    h = frequentist.heterogeneity([0.3], [0.1])
+    assert h.q_df == 0 and np.isnan(h.q) and np.isnan(h.q_p) and np.isnan(h.i2)

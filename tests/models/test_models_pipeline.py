@@ -59,6 +59,7 @@ def test_fit_all_synthetic(tmp_path):
             "summary.json",
             "studies.csv",
             "sensitivity.csv",
+            "heterogeneity.csv",
         }
     js = json.loads((out1.parent / "fbss__pain_intensity__scs_vs_medical__m6" / "summary.json").read_text())
     assert js["priors"]["tau"]["spec"] == "half-normal:2.0" and js["k"] == 3

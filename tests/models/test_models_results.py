@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from neuromod_evidence.models import frequentist
 from neuromod_evidence.models.analysis import AnalysisSettings, run_analysis
 from neuromod_evidence.models.io import write_analysis
 from neuromod_evidence.models.priors import parse_effect_prior, parse_tau_prior
-from neuromod_evidence.models.results import random_effects_weights, study_table
+from neuromod_evidence.models.results import heterogeneity_table, random_effects_weights, study_table
 from neuromod_evidence.models.studies import prepare_studies
-from neuromod_evidence.tables import SENSITIVITY, STUDIES, read_table
+from neuromod_evidence.tables import HETEROGENEITY, SENSITIVITY, STUDIES, read_table
 
 
 class NoEngine:
@@ -46,6 +47,7 @@ def test_all_double_zero_is_not_estimable(tmp_path, measure):
     assert js["converged"] is False and js["estimate"] is None and js["model"] == "not estimable"
     assert not (tmp_path / "posterior.nc").exists()
     assert len(read_table(SENSITIVITY, tmp_path / "sensitivity.csv")) == 0
+    assert len(read_table(HETEROGENEITY, tmp_path / "heterogeneity.csv")) == 0  # nothing pooled, no tau²
     assert list(read_table(STUDIES, tmp_path / "studies.csv").columns) == list(STUDIES.columns)
     assert r.to_frame()["converged"].item() is False
 
@@ -79,3 +81,28 @@ def test_duplicate_study_labels_warn(caplog):
     assert len(sd.table) == 3
     assert any("duplicate study label(s) A" in n for n in sd.notes)
     assert "duplicate study label(s) A" in caplog.text
+
+
+def test_studies_carry_per_arm_summaries_and_the_pain_site_for_the_forest_plot():
+    rows = pd.DataFrame({"trial_id": ["a", "b"], "study_label": ["A", "B"],
+                         "data_type": ["arm_continuous", "contrast"], "estimate": [-1.5, -2.6],
+                         "se": [0.4, 0.77], "mean_t": [2.4, None], "sd_t": [2.3, None], "n_t": [85, None],
+                         "mean_c": [3.9, None], "sd_c": [2.8, None], "n_c": [71, None],
+                         "site": ["leg", None], "value_type": ["final", "change"]})  # fmt: skip
+    t = study_table(prepare_studies(rows, _settings("MD")), None, 0.3, None)
+    assert t.loc[0, ["mean_t", "sd_t", "mean_c", "sd_c"]].tolist() == [2.4, 2.3, 3.9, 2.8]
+    assert t["mean_t"].isna().tolist() == [False, True]  # a contrast-only trial has no arm data
+    assert t["site"].tolist() == ["leg", ""] and t["value_type"].tolist() == ["final", "change"]
+
+
+def test_heterogeneity_table_squares_the_tau_draws_and_keeps_the_frequentist_numbers():
+    tau = np.abs(np.random.default_rng(2).normal(0, 0.3, 4000))
+    y, se = np.array([-0.5, -0.2, 0.1]), np.array([0.2, 0.3, 0.4])
+    fr = frequentist.reference(y, se)
+    het = heterogeneity_table("x", 3, tau, fr, frequentist.heterogeneity(y, se))
+    assert list(het.columns) == list(HETEROGENEITY.columns)
+    r = het.iloc[0]
+    assert r["tau2"] == pytest.approx(np.median(tau**2)) and r["tau2_high"] == pytest.approx(
+        np.quantile(tau**2, 0.975)
+    )
+    assert r["freq_tau2"] == fr.tau2 and r["q_df"] == 2 and r["freq_method"] == "REML+HKSJ"

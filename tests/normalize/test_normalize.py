@@ -251,10 +251,14 @@ def test_bundled_data_give_an_analysable_contrast_per_indication():
     config = Settings.load(DEFAULT_CONFIG_PATH)
     result = normalize(load_evidence(config), config)
     analysable = result.contrasts[result.contrasts["outcome"].isin(["pain_intensity", "responder_50"])]
-    # every SCS indication and PNS for neuropathic pain; pns_low_back reports only >= 30 % responders and
-    # itdd_cancer has no analysable contrast in the bundled data (data/evidence/*/SOURCES.md say why)
-    assert set(analysable["indication"]) == {"fbss", "cblp", "crps", "pdn", "pns_neuropathic"}
-    assert set(result.contrasts["indication"]) == set(config.indications) - {"itdd_cancer"}
+    # every SCS indication, PNS for neuropathic pain and (RESTORE's pain scores) PNS for low back pain; itdd_cancer,
+    # itdd_chronic and pns_knee have no analysable contrast in the bundled data (data/evidence/*/SOURCES.md say why)
+    assert set(analysable["indication"]) == {"fbss", "cblp", "crps", "pdn", "pns_neuropathic", "pns_low_back"}
+    assert set(result.contrasts["indication"]) == set(config.indications) - {
+        "itdd_cancer",
+        "itdd_chronic",
+        "pns_knee",
+    }
     assert analysable["se"].gt(0).all() and analysable["estimate"].notna().all()
 
 

@@ -38,7 +38,9 @@ def config_of(engine_output: Path) -> dict:
     return yaml.safe_load((engine_output / "config.yaml").read_text(encoding="utf-8"))
 
 
-def render(engine_output: Path, out: Path, config=None, history=True, results=None) -> Path:
+def render(
+    engine_output: Path, out: Path, config=None, history=True, results=None, snapshot_dir=None
+) -> Path:
     results = results or engine_output / "results"
     render_report(
         Settings.from_config(config or config_of(engine_output)),
@@ -49,6 +51,7 @@ def render(engine_output: Path, out: Path, config=None, history=True, results=No
         out_dir=out,
         state_dir=out / "state" if history else None,
         history_dir=out / "history" if history else None,
+        snapshot_dir=snapshot_dir,
     )
     return out
 
@@ -277,7 +280,7 @@ def test_prisma_uses_screening_counts_or_says_they_are_missing(report_dir):
     assert "NCT00000096" in fbss and "awaiting review" in fbss
     pdn = page(report_dir, "pdn.html")
     assert "Screening counts are not available" in pdn
-    assert 'Trials included (curated): <span class="n">2</span>' in pdn
+    assert 'Studies included in the review (curated): <span class="n">2</span>' in pdn
 
 
 def test_excluded_rows_with_reasons(report_dir):
@@ -415,3 +418,28 @@ def test_engine_style_sensitivity_rows_are_labelled():
     )
     rows = sensitivity_rows(sens)
     assert list(rows["label"]) == ["Primary prior (exact)", "Tau prior half-cauchy:0.5 (exact)"]
+
+
+def test_headings_descend_one_level_at_a_time(report_dir):
+    """One h1 per page and no skipped level (h1 -> h3) anywhere: screen-reader users navigate by headings."""
+    for html in sorted(report_dir.glob("*.html")):
+        levels = [int(n) for n in re.findall(r"<h([1-6])[\s>]", html.read_text(encoding="utf-8"))]
+        assert levels[0] == 1 and levels.count(1) == 1, html.name
+        jumps = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+        assert jumps == [], (html.name, jumps)
+
+
+def test_claims_show_a_not_converged_analysis_as_not_used_with_the_reason(report_dir):
+    claims = page(report_dir, "claims.html")
+    row = claims[claims.index(f'href="crps.html#{NOT_CONVERGED}"') :]
+    row = row[: row.index("</tr>")]
+    assert "not converged, not used" in row and "min bulk ESS" in row and "not rated" in row
+
+
+def test_plots_have_their_numbers_beside_them(report_dir):
+    sec = section(page(report_dir, "fbss.html"), FBSS_PAIN)
+    assert "Numbers behind the sensitivity plot" in sec and "Main analysis" in sec
+    density = sec[sec.index("Numbers behind the posterior plot") :]
+    assert "Median" in density and "Between-trial SD" in density
+    assert f'href="downloads/figures/{FBSS_PAIN}__posterior.svg"' in sec
+    assert (report_dir / "downloads" / "figures" / f"{FBSS_PAIN}__posterior.svg").exists()

@@ -4,7 +4,7 @@ The report is rendered from output of the real normalize and fit stages (tests/r
 once per session by the `engine_output` fixture). A missing browser or Playwright
 makes these tests FAIL (not skip): CI must run them. `write_screenshots` is also usable on its own:
 
-    python tests/report/test_report_browser.py results/report results/screenshots
+    PYTHONPATH=. python tests/report/test_report_browser.py results/report results/screenshots
 """
 
 from __future__ import annotations
@@ -59,8 +59,13 @@ def render_engine_report(engine_output: Path, out_dir: Path) -> Path:
     return out_dir
 
 
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 400, "height": 844}
+
+
 def write_screenshots(report_dir: Path, out_dir: Path = SCREENSHOT_DIR, browser=None) -> list[Path]:
-    """Full-page PNG of every page of the report at desktop width, plus the index at phone width."""
+    """Full-page PNG of every page of the report at desktop width, and of the index, claims and one
+    indication page at phone width (400 px)."""
     if browser is None:
         from playwright.sync_api import sync_playwright
 
@@ -72,18 +77,18 @@ def write_screenshots(report_dir: Path, out_dir: Path = SCREENSHOT_DIR, browser=
                 b.close()
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    desktop = browser.new_page(viewport=DESKTOP)
     for page_file in sorted(report_dir.glob("*.html")):
         desktop.goto(page_file.as_uri())
         target = out_dir / f"{page_file.stem}.png"
         desktop.screenshot(path=str(target), full_page=True)
         written.append(target)
     desktop.close()
-    phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
-    for name in ("index", "fbss"):
+    phone = browser.new_page(viewport=PHONE, device_scale_factor=1)
+    for name in ("index", "fbss", "claims"):
         phone.goto((report_dir / f"{name}.html").as_uri())
         target = out_dir / f"{name}-phone.png"
-        phone.screenshot(path=str(target), full_page=False)
+        phone.screenshot(path=str(target), full_page=True)
         written.append(target)
     phone.close()
     return written
@@ -222,13 +227,54 @@ def test_not_converged_analysis_shows_a_warning(browser, report_dir):
 
 def test_screenshots_of_every_page(browser, report_dir):
     written = write_screenshots(report_dir, SCREENSHOT_DIR, browser)
-    assert {p.name for p in written} >= {"index.png", "fbss.png", "crps.png", "pdn.png", "index-phone.png"}
+    assert {p.name for p in written} >= {"index.png", "fbss.png", "crps.png", "pdn.png", "index-phone.png",
+                                         "fbss-phone.png", "claims-phone.png"}  # fmt: skip
     for png in written:
         assert png.stat().st_size > 10_000
 
 
+def axe_script() -> str:
+    """axe-core's axe.min.js as the pinned PyPI package axe-playwright-python ships it (no network)."""
+    import axe_playwright_python  # ImportError fails the test: no skip
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_accessibility_checker_finds_no_serious_violation(browser, report_dir, viewport):
+    """axe-core (WCAG 2.x A/AA rules: contrast, names, landmarks, scrollable regions, ...) on every page at
+    desktop and phone width; injected through the DevTools protocol, which the page's CSP does not block."""
+    script = axe_script()
+    for html in pages(report_dir):
+        page = browser.new_page(viewport=viewport)
+        page.goto(html.as_uri(), wait_until="load")
+        page.evaluate(
+            "document.querySelectorAll('details').forEach(d => { d.open = true; })"
+        )  # check them too
+        page.evaluate(script)
+        result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
+               if v["impact"] in ("serious", "critical")]  # fmt: skip
+        assert bad == [], (html.name, viewport, bad)
+        assert len(result["passes"]) > 10  # axe did run its rules on this page
+        page.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_nothing_sticks_out_of_the_page_sideways(browser, report_dir, viewport):
+    """At 400 px too, the page never scrolls sideways: wide tables scroll inside their own box, plots scale."""
+    for html in pages(report_dir):
+        page = browser.new_page(viewport=viewport)
+        page.goto(html.as_uri(), wait_until="load")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], html.name
+        for svg in page.locator("figure svg.fig").all():
+            box = svg.bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"] + 1, html.name
+        page.close()
+
+
 if __name__ == "__main__":
-    src = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "results" / "report"
+    src = (Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "results" / "report").resolve()
     dest = Path(sys.argv[2]) if len(sys.argv) > 2 else SCREENSHOT_DIR
     for path in write_screenshots(src, dest):
         print(path)

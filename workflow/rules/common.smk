@@ -22,36 +22,72 @@ def stage_config(*sections):
 
 
 def fit_config(wildcards):
-    """The fit job of one indication depends on that indication's configuration only."""
-    sections = stage_config("models", "seed")
+    """The fit job of one indication (pairwise and network) depends on that indication's configuration, the
+    models and the nma sections only."""
+    sections = stage_config("models", "seed", "nma")
     sections["indications"] = {
         wildcards.indication: config["indications"][wildcards.indication]
     }
     return sections
 
 
+NMA_TABLES = ["networks", "league", "ranks", "splits", "network", "nodes", "absolute"]
+
+
+def report_nma_inputs(wildcards):
+    """Every network table of every indication, by table name, when this workflow makes them or they exist
+    (a workflow without the network stage renders pages without network sections)."""
+    found = {}
+    for name in NMA_TABLES:
+        paths = expand(
+            "results/nma/{indication}/{name}.csv", indication=INDICATIONS, name=name
+        )
+        if all(
+            Path(p).exists() or any(r.is_producer(p) for r in workflow.rules)
+            for p in paths
+        ):
+            found[f"nma_{name}"] = paths
+    return found
+
+
 def evidence_files():
     """Every curated table of every configured indication (missing ones make validation fail loudly), and
-    the optional risk-of-bias tables that exist."""
+    the optional risk-of-bias tables and changelogs that exist."""
     root = Path(config["evidence_dir"])
     required = [
         str(root / indication / f"{table}.csv")
         for indication in INDICATIONS
         for table in ("trials", "arms", "outcomes", "contrasts")
     ]
-    optional = [
-        str(root / indication / "rob.csv")
-        for indication in INDICATIONS
-        if (root / indication / "rob.csv").exists()
-    ]
-    return required + optional
+    return required + optional_evidence_files("rob.csv", "changelog.csv")
+
+
+def optional_evidence_files(*names):
+    """The optional per-indication files that exist (risk of bias, the dated changelog, reviewers'
+    certainty overrides)."""
+    root = Path(config["evidence_dir"])
+    paths = (root / indication / name for indication in INDICATIONS for name in names)
+    return [str(p) for p in paths if p.exists()]
+
+
+def report_living_inputs(wildcards):
+    """What the report's living header reads besides the tables: each indication's changelog, the
+    reviewers' certainty overrides, and the snapshots' sidecars (their last successful search).
+    """
+    files = optional_evidence_files("changelog.csv", "certainty_overrides.csv")
+    root = Path(config["fetch"]["snapshot_dir"])
+    metas = (
+        root / s / f"{i}.meta.json" for s in ("ctgov", "pubmed") for i in INDICATIONS
+    )
+    return files + [str(p) for p in metas if p.exists()]
 
 
 def final_outputs():
-    """Everything `snakemake` builds by default: normalized tables, fits, report, screening tables."""
+    """Everything `snakemake` builds by default: normalized tables, fits, networks, report, screening tables."""
     return [
         *expand("results/normalized/{table}.csv", table=NORMALIZED_TABLES),
         "results/fit/summary.csv",
+        "results/nma/summary.csv",
         "results/report/index.html",
         *(f"results/report/{iid}.html" for iid in INDICATIONS),
         *fetch_outputs(),

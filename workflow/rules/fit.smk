@@ -1,6 +1,8 @@
-# Stage 3: Bayesian meta-analyses (src/neuromod_evidence/models/pipeline.py, docs/methods.md).
-# One job per indication: the jobs run in parallel (or on a cluster); each imports PyMC/nutpie once and
-# loads the model's density from numba's on-disk cache, so no job pays a compilation after the first run.
+# Stage 3: Bayesian meta-analyses, pairwise (src/neuromod_evidence/models/pipeline.py) and network
+# (src/neuromod_evidence/nma/pipeline.py), docs/methods.md.
+# One job per indication: the jobs run in parallel (or on a cluster); each imports nutpie once, loads both
+# models' densities from numba's on-disk cache (no compilation after the first run on a machine), fits the
+# indication's pairwise analyses and then every candidate network (fitted, or listed with its reason).
 
 
 rule fit_indication:
@@ -9,6 +11,14 @@ rule fit_indication:
     output:
         summary="results/fit/{indication}/summary.csv",
         analyses=directory("results/fit/{indication}/analyses"),
+        networks="results/nma/{indication}/networks.csv",
+        league="results/nma/{indication}/league.csv",
+        ranks="results/nma/{indication}/ranks.csv",
+        splits="results/nma/{indication}/splits.csv",
+        network="results/nma/{indication}/network.csv",
+        nodes="results/nma/{indication}/nodes.csv",
+        absolute="results/nma/{indication}/absolute.csv",
+        posteriors=directory("results/nma/{indication}/posteriors"),
     log:
         "logs/fit_indication/{indication}.log",
     benchmark:

@@ -2,6 +2,10 @@
 # (src/neuromod_evidence/report/). The pages are wrapped in report() so `snakemake --report report.zip`
 # carries them too, one category per indication.
 #
+# The living header reads, besides the tables: data/evidence/<indication>/changelog.csv (the date the evidence
+# last changed), certainty_overrides.csv (reviewers' GRADE overrides) and the snapshots' .meta.json sidecars
+# (date of the last successful search per source); all declared as inputs (report_living_inputs).
+#
 # Run-to-run state ("what changed since the previous run"), two places:
 #   results/report/state/    declared outputs: the state this report shows (summary.csv, trials.csv,
 #                            meta.json with its fingerprint and data date).
@@ -15,6 +19,8 @@
 rule render_report:
     input:
         unpack(report_screening_inputs),
+        unpack(report_nma_inputs),
+        living=report_living_inputs,
         trials="results/normalized/trials.csv",
         arms="results/normalized/arms.csv",
         outcomes="results/normalized/outcomes.csv",
@@ -47,13 +53,16 @@ rule render_report:
         "benchmarks/render_report.tsv"
     conda:
         "../../environment.yml"
+    threads: 2  # figures are drawn by one worker process per thread (report/parallel.py)
     params:
-        config=stage_config("models", "normalize", "seed", "evidence_dir", "claims"),
+        config=stage_config(
+            "models", "normalize", "seed", "evidence_dir", "claims", "nma"
+        ),
         fetch_mode=config["fetch"]["mode"],
+        snapshot_dir=config["fetch"]["snapshot_dir"],
         history_dir="results/report/history",
-        forest_columns=[
-            ["intervention_class", "Intervention"],
-            ["timepoint_months", "Month"],
-        ],
+        # extra forest-plot columns as [column, header] pairs (e.g. ["timepoint_months", "Month"]); none: the
+        # plot's fixed width goes to per-arm data, pain site, weights and RoB (report/plots/forest.py)
+        forest_columns=[],
     script:
         "../../scripts/render_report.py"

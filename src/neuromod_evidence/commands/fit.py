@@ -8,7 +8,8 @@ Input layouts (detected from the columns; one row per study; comma-, semicolon- 
 - arm-level continuous: ``study, mean_t, sd_t, n_t, mean_c, sd_c, n_c`` (MD, or SMD as Hedges' g).
 
 Writes DIR/summary.json (the fields of a summary.csv row, the priors used, study estimates, sensitivity
-analyses), DIR/studies.csv, DIR/sensitivity.csv, DIR/posterior.nc and DIR/forest.svg. Priors, sampler and
+analyses), DIR/studies.csv, DIR/sensitivity.csv, DIR/heterogeneity.csv, DIR/posterior.nc and DIR/forest.svg
+(the report's forest plot: per-arm data, weights, tau², Q, I²). Priors, sampler and
 convergence gate default to the configuration schema's ``models:`` section. Bad input exits with status 2
 and one message naming the row and column; an analysis that is not estimable (every study without events
 in both arms) or not converged exits with status 1. PyMC is imported only when fitting.
@@ -73,22 +74,23 @@ def register(subparsers, name: str) -> None:
 
 
 def write_forest_plot(result, out_dir: Path, measure: str, benefit: str, mcid: float | None) -> Path:
-    """DIR/forest.svg from DIR/studies.csv as written (the same forest plot as the report; no pooled diamond
-    for k = 1, unconverged or not estimable)."""
+    """DIR/forest.svg from the tables written to DIR, drawn by the report's forest plot (per-arm data,
+    weights, the heterogeneity line; no pooled diamond for k = 1, unconverged or not estimable)."""
     from neuromod_evidence.report import plots
-    from neuromod_evidence.tables import STUDIES, read_table
+    from neuromod_evidence.report.forest_view import forest_parts, forest_rows
+    from neuromod_evidence.tables import HETEROGENEITY, SENSITIVITY, STUDIES, read_table
 
-    studies = read_table(STUDIES, Path(out_dir) / "studies.csv")
-    # NOTE: report.plots.forest_plot (being split by the report helper) still names the study column
-    # `label`; the studies.csv column is `study_label`. Drop this line once forest_plot reads study_label.
-    studies["label"] = studies["study_label"]
+    out_dir = Path(out_dir)
     s = result.summary
-    pooled = None
-    if bool(s.get("converged")) and int(s.get("k", 0)) >= 2 and math.isfinite(float(s["estimate"])):
-        pooled = plots.Pooled(s["estimate"], s["ci_low"], s["ci_high"], s.get("pred_low"), s.get("pred_high"))
-    fig = plots.forest_plot(studies, pooled, measure=measure, direction=f"{benefit}_is_better", mcid=mcid)
-    path = Path(out_dir) / "forest.svg"
-    path.write_text(plots.figure_to_svg(fig), encoding="utf-8")
+    converged, k = bool(s.get("converged")), int(s.get("k", 0))
+    studies = forest_rows(read_table(STUDIES, out_dir / "studies.csv"), converged)
+    sens = read_table(SENSITIVITY, out_dir / "sensitivity.csv")
+    het = read_table(HETEROGENEITY, out_dir / "heterogeneity.csv")
+    parts = forest_parts(studies, s, k, converged, sens, het, measure=measure, decimals=2)
+    parts.pop("table")
+    fig = plots.forest_plot(studies, measure=measure, direction=f"{benefit}_is_better", mcid=mcid, **parts)
+    path = out_dir / "forest.svg"
+    path.write_text(plots.figure_to_svg(fig, tight=False), encoding="utf-8")
     return path
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from ..cells import number_cell
+
 MEASURES = ("MD", "SMD", "OR", "RR", "RD", "GENERIC")
 LAYOUTS = {
     "arm_binary": ("events_t", "n_t", "events_c", "n_c"),
@@ -90,22 +92,8 @@ def detect_layout(columns, measure: str, delimiter: str = "comma") -> str:
     return layout
 
 
-def _number(df, i, col, integer=False, positive=False, nonneg=False) -> float:
-    raw = df.iloc[i][col]
-    where = f"row {i + 1} (study {df.iloc[i]['study']!r}), column '{col}'"
-    try:
-        x = float(str(raw).strip())
-    except ValueError:
-        raise InputError(f"{where}: {raw!r} is not a number") from None
-    if not math.isfinite(x):
-        raise InputError(f"{where}: {raw!r} is not a finite number")
-    if integer and x != int(x):
-        raise InputError(f"{where}: {raw!r} must be a whole number")
-    if positive and not x > 0:
-        raise InputError(f"{where}: must be > 0, got {raw!r}")
-    if nonneg and x < 0:
-        raise InputError(f"{where}: must be >= 0, got {raw!r}")
-    return x
+def _number(df, i, col, *, integer=False, positive=False, nonneg=False) -> float:
+    return number_cell(df, i, col, InputError, integer=integer, positive=positive, nonneg=nonneg)
 
 
 def to_contrasts(df, layout: str, measure: str, ratio_scale: bool = False):
@@ -137,7 +125,7 @@ def to_contrasts(df, layout: str, measure: str, ratio_scale: bool = False):
                  for c in LAYOUTS[layout]}  # fmt: skip
             fn = effects.hedges_g if measure == "SMD" else effects.mean_difference
             est, se = fn(v["mean_t"], v["sd_t"], v["n_t"], v["mean_c"], v["sd_c"], v["n_c"])
-            rec.update(data_type="arm_continuous", estimate=est, se=se, n_t=v["n_t"], n_c=v["n_c"])
+            rec.update(data_type="arm_continuous", estimate=est, se=se, **v)  # arms kept for the forest plot
         else:
             est = _number(df, i, "estimate", positive=ratio_scale)
             if layout == "contrast_se":

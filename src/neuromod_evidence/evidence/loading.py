@@ -15,6 +15,7 @@ import pandera.pandas as pa
 
 from ..settings import Settings
 from . import schemas
+from .changelog import check_changelog
 from .checks import cross_check
 from .model import FILE_COL, LINE_COL, Evidence, EvidenceError, Problem
 
@@ -185,6 +186,7 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
             if validated is not None:
                 validated["indication_folder"] = indication
                 frames[table].append(validated)
+        problems.extend(check_changelog(folder))  # optional dated log of changes (the report's evidence date)
     if problems:
         raise EvidenceError(_capped(problems))
     tables = {t: _concat(frames[t], schemas.TABLES[t]) for t in TABLE_FILES}

@@ -45,16 +45,22 @@ class Judgement:
 
 
 # ------------------------------------------------------------------------------------------ risk of bias
-def trial_risk(rob: pd.DataFrame, trial_id: str, outcome: str) -> str:
-    """A trial's overall RoB 2 judgement for one outcome: the worst of its domains; an outcome-specific row
-    replaces the trial's general row (blank outcome) for the same domain; 'not_assessed' without rows."""
+def domain_judgements(rob: pd.DataFrame, trial_id: str, outcome: str) -> dict[str, str]:
+    """A trial's RoB 2 judgement per domain for one outcome: an outcome-specific row replaces the trial's
+    general row (blank outcome) for the same domain; empty when the trial has no assessment."""
     rows = rob[rob["trial_id"] == trial_id]
-    if not len(rows):
-        return "not_assessed"
     general = rows[rows["outcome"].isna() | (rows["outcome"].astype(str).str.strip() == "")]
     specific = rows[rows["outcome"].astype(str) == outcome]
-    by_domain = {**dict(zip(general["domain"], general["judgement"], strict=False)),
-                 **dict(zip(specific["domain"], specific["judgement"], strict=False))}  # fmt: skip
+    return {**dict(zip(general["domain"], general["judgement"], strict=False)),
+            **dict(zip(specific["domain"], specific["judgement"], strict=False))}  # fmt: skip
+
+
+def trial_risk(rob: pd.DataFrame, trial_id: str, outcome: str) -> str:
+    """A trial's overall RoB 2 judgement for one outcome: the worst of its domains
+    (:func:`domain_judgements`); 'not_assessed' without rows."""
+    by_domain = domain_judgements(rob, trial_id, outcome)
+    if not by_domain:
+        return "not_assessed"
     worst = max(by_domain.values(), key=lambda j: ROB_ORDER.get(j, 1))
     if worst == "not_assessable":
         return "some_concerns" if any(j == "some_concerns" for j in by_domain.values()) else "not_assessable"

@@ -23,6 +23,7 @@ from .results import (
     SUMMARY_COLUMNS,
     AnalysisResult,
     absolute_effects,
+    heterogeneity_table,
     influence_notes,
     quantile,
     scale_of,
@@ -178,5 +179,7 @@ def run_analysis(
     s["notes"] = " | ".join(notes)
     priors = _priors(settings, model_name == "binomial_normal")
     result = AnalysisResult(s, studies, pd.DataFrame(), diag, priors, notes, draws, sd, theta_new)
+    het = frequentist.heterogeneity(sd.y, sd.se)
+    result.heterogeneity = heterogeneity_table(s.get("analysis_id", ""), k, draws.tau, fr, het)
     result.sensitivity = run_sensitivity(result, settings, threshold, exact)
     return result

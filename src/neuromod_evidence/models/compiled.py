@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cores import usable_cores
 from .priors import EffectPrior, TauPrior
 
 BUCKETS = (16, 64, 256, 1024, 4096)
@@ -51,14 +52,6 @@ def ensure_compile_cache() -> None:
         extra.append("blas__ldflags=")
     if extra:
         os.environ["PYTENSOR_FLAGS"] = ",".join(x for x in (flags, *extra) if x)
-
-
-def usable_cores() -> int:
-    """CPUs this process may use: its affinity mask (a SLURM allocation), not the machine's count."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 def _nutpie_kwargs(chains: int, draws: int, tune: int, target_accept: float, seed: int) -> dict:

@@ -126,6 +126,19 @@ def logp_and_grad(x: np.ndarray, d: np.ndarray, grad: np.ndarray) -> float:
     return lp
 
 
+@numba.njit(cache=True)
+def store_result(value, grad, logp) -> int:
+    """Hand the log density to nutpie; the status code says whether it and the gradient are finite (shared by
+    the pairwise and the network callbacks)."""
+    logp[0] = value
+    for i in range(grad.shape[0]):
+        if not math.isfinite(grad[i]):
+            return 3
+    if not math.isfinite(value):
+        return 4
+    return 0
+
+
 @numba.cfunc(LOGP_SIGNATURE, cache=True)
 def logp_callback(dim, x_, out_, logp_, user_data):
     header = numba.carray(user_data, (HEADER,), dtype=np.float64)
@@ -137,14 +150,7 @@ def logp_callback(dim, x_, out_, logp_, user_data):
     x = numba.carray(x_, (dim,))
     out = numba.carray(out_, (dim,))
     logp = numba.carray(logp_, (1,))
-    value = logp_and_grad(x, d, out)
-    logp[0] = value
-    for i in range(dim):
-        if not math.isfinite(out[i]):
-            return 3
-    if not math.isfinite(value):
-        return 4
-    return 0
+    return store_result(logp_and_grad(x, d, out), out, logp)
 
 
 @numba.cfunc(EXPAND_SIGNATURE, cache=True)

@@ -144,3 +144,26 @@ def reference(y, se, method: str = "REML+HKSJ", prediction_df: str = "k-2") -> F
 def common_effect(y, se) -> FreqResult:
     y, v = _inputs(y, se)
     return random_effects(y, np.sqrt(v), 0.0, "common effect (inverse variance)", hksj=False)
+
+
+@dataclass
+class Heterogeneity:
+    """Cochran's Q with its df and p, and Higgins' I² = max(0, (Q − df) / Q) in percent (Higgins & Thompson
+    2002; what RevMan prints), from the inverse-variance common-effect fit. NaN for a single study."""
+
+    q: float
+    q_df: int
+    q_p: float
+    i2: float
+
+
+def heterogeneity(y, se) -> Heterogeneity:
+    y, v = _inputs(y, se)
+    df = y.size - 1
+    if df < 1:
+        return Heterogeneity(float("nan"), 0, float("nan"), float("nan"))
+    w = 1.0 / v
+    mu = np.sum(w * y) / np.sum(w)
+    q = float(np.sum(w * (y - mu) ** 2))
+    i2 = 100.0 * max(0.0, (q - df) / q) if q > 0 else 0.0
+    return Heterogeneity(q, int(df), float(stats.chi2.sf(q, df)), i2)

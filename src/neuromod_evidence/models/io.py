@@ -1,6 +1,6 @@
 """Writers of the fit stage, all through the table contracts (``neuromod_evidence.tables``):
-summary.csv, studies.csv, sensitivity.csv (``write_table``: atomic, one float format, 4 decimals), and
-summary.json and posterior.nc (ArviZ InferenceData as NetCDF/HDF5) of each analysis."""
+summary.csv, studies.csv, sensitivity.csv, heterogeneity.csv (``write_table``: atomic, one float format, 4
+decimals), and summary.json and posterior.nc (ArviZ InferenceData as NetCDF/HDF5) of each analysis."""
 
 from __future__ import annotations
 
@@ -11,7 +11,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..tables import SENSITIVITY, STUDIES, SUMMARY, atomic_write_text, empty_frame, write_table
+from ..tables import (
+    HETEROGENEITY,
+    SENSITIVITY,
+    STUDIES,
+    SUMMARY,
+    atomic_write_text,
+    empty_frame,
+    write_table,
+)
 
 JSON_DECIMALS = 6
 
@@ -50,8 +58,8 @@ def write_json(obj: dict, path: Path) -> None:
 
 
 def write_analysis(result, out_dir: Path, netcdf: bool = True) -> None:
-    """DIR/{summary.json, studies.csv, sensitivity.csv, posterior.nc} of one analysis (no posterior.nc for an
-    analysis that was not estimable: there is no posterior)."""
+    """DIR/{summary.json, studies.csv, sensitivity.csv, heterogeneity.csv, posterior.nc} of one analysis (no
+    posterior.nc, and a heterogeneity.csv without rows, for an analysis that was not estimable)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_json(result.to_dict(), out_dir / "summary.json")
@@ -61,5 +69,7 @@ def write_analysis(result, out_dir: Path, netcdf: bool = True) -> None:
         result.sensitivity.reindex(columns=list(SENSITIVITY.columns)),
         out_dir / "sensitivity.csv",
     )
+    het = result.heterogeneity if result.heterogeneity is not None else empty_frame(HETEROGENEITY)
+    write_table(HETEROGENEITY, het, out_dir / "heterogeneity.csv")
     if netcdf and result.draws is not None:
         result.to_inference_data().to_netcdf(str(out_dir / "posterior.nc"), engine="h5netcdf")

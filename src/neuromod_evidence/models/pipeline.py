@@ -88,8 +88,8 @@ def fit_all(
     contrasts_csv, settings: Settings, out_dir, indication: str | None = None, engine=None, summary_csv=None
 ) -> pd.DataFrame:
     """Fit the analyses of ``contrasts_csv`` (only ``indication``'s when given); write ``out_dir/<analysis_id>/
-    {summary.json,studies.csv,sensitivity.csv,posterior.nc}`` and the summary table (``summary_csv``, by
-    default ``out_dir/summary.csv``)."""
+    {summary.json,studies.csv,sensitivity.csv,heterogeneity.csv,posterior.nc}`` and the summary table
+    (``summary_csv``, by default ``out_dir/summary.csv``)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     check_priors(settings)

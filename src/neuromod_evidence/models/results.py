@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import Z_95, is_ratio
-from ..tables import STUDIES, SUMMARY
+from ..tables import HETEROGENEITY, STUDIES, SUMMARY
 from .diagnostics import Diagnostics
 from .influence import Influence
 from .studies import StudyData
@@ -80,7 +80,21 @@ def study_table(sd: StudyData, theta: np.ndarray | None, tau: float, infl: Influ
         out.loc[idx, "rstudent"] = infl.rstudent
         out.loc[idx, "cook_d"] = infl.cook_d
         out.loc[idx, "influence"] = infl.flags()
+    for c in ("mean_t", "sd_t", "mean_c", "sd_c", "site", "value_type"):
+        out[c] = t[c].to_numpy()
     return out[STUDY_COLUMNS]
+
+
+def heterogeneity_table(aid: str, k: int, tau_draws, freq, het) -> pd.DataFrame:
+    """heterogeneity.csv of one analysis: the posterior of tau² (median, 95 % CrI), the frequentist
+    reference's tau² and Cochran's Q, df, p and I² (``frequentist.heterogeneity``), for the forest plot."""
+    t2 = np.asarray(tau_draws, dtype=float).ravel() ** 2
+    row = {
+        "analysis_id": aid, "k": k, "tau2": quantile(t2, 0.5), "tau2_low": quantile(t2, 0.025),
+        "tau2_high": quantile(t2, 0.975), "freq_tau2": freq.tau2, "freq_method": freq.method,
+        "q": het.q, "q_df": het.q_df, "q_p": het.q_p, "i2": het.i2,
+    }  # fmt: skip
+    return pd.DataFrame([row], columns=list(HETEROGENEITY.columns))
 
 
 def influence_notes(sd: StudyData, infl: Influence | None) -> list[str]:
@@ -106,6 +120,7 @@ class AnalysisResult:
     draws: object = None  # compiled.Draws; None when the analysis was not estimable
     study_data: StudyData | None = None
     predictive_draws: np.ndarray | None = None
+    heterogeneity: pd.DataFrame | None = None  # HETEROGENEITY row; None when not estimable
 
     @property
     def estimable(self) -> bool:

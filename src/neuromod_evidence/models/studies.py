@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 _COLUMNS = [
     "trial_id", "study_label", "data_type", "sd_imputed", "events_derived", "n_t", "n_c", "events_t", "events_c",
-    "y", "se", "corrected",
+    "y", "se", "corrected", "mean_t", "sd_t", "mean_c", "sd_c", "site", "value_type",
 ]  # fmt: skip
 _EFFECT_FROM_COUNTS = {
     "OR": effects.log_odds_ratio,
@@ -61,6 +61,11 @@ def _num(row, col):
         return float("nan")
 
 
+def _text(row, col) -> str:
+    v = row.get(col)
+    return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
 def _flag(row, col) -> bool:
     v = row.get(col, False)
     if isinstance(v, str):
@@ -91,6 +96,9 @@ def _record(r, has_counts: bool, settings) -> dict:
         "y": _num(r, "estimate"),
         "se": _num(r, "se"),
         "corrected": False,
+        # carried for the forest plot's per-arm columns only (the model never reads them)
+        **{c: _num(r, c) for c in ("mean_t", "sd_t", "mean_c", "sd_c")},
+        **{c: _text(r, c) for c in ("site", "value_type")},
     }
     if settings.measure in _EFFECT_FROM_COUNTS and has_counts and rec["data_type"] == "arm_binary":
         out = _EFFECT_FROM_COUNTS[settings.measure](

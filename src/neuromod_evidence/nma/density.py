@@ -24,7 +24,15 @@ import math
 import numba
 import numpy as np
 
-from ..models.density import EXPAND_SIGNATURE, FAMILY_CODES, LOGP_SIGNATURE, _sigmoid, _softplus, _tau_prior
+from ..models.density import (  # noqa: F401 -- expand_callback is this model's too (nutpie asks the module)
+    FAMILY_CODES,
+    LOGP_SIGNATURE,
+    _sigmoid,
+    _softplus,
+    _tau_prior,
+    expand_callback,
+    store_result,
+)
 
 HEADER = 14  # re, binom, family, tau_a, tau_b, d_m, d_s, mu_m, mu_s, P, S, M, C (max non-base arms), size
 
@@ -176,22 +184,4 @@ def logp_callback(dim, x_, out_, logp_, user_data):
     x = numba.carray(x_, (dim,))
     out = numba.carray(out_, (dim,))
     logp = numba.carray(logp_, (1,))
-    value = logp_and_grad(x, d, out)
-    logp[0] = value
-    for i in range(dim):
-        if not math.isfinite(out[i]):
-            return 3
-    if not math.isfinite(value):
-        return 4
-    return 0
-
-
-@numba.cfunc(EXPAND_SIGNATURE, cache=True)
-def expand_callback(dim, expanded, x_, out_, user_data):
-    if dim != expanded:
-        return -1
-    x = numba.carray(x_, (dim,))
-    out = numba.carray(out_, (expanded,))
-    for i in range(dim):
-        out[i] = x[i]
-    return 0
+    return store_result(logp_and_grad(x, d, out), out, logp)

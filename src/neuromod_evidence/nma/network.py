@@ -24,12 +24,12 @@ themselves (the Bayesian model uses the counts, not ``y``).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from ..cells import number_cell
 from .contrasts import NetworkError, binary_contrasts, continuous_contrasts, contrast_arms
 
 __all__ = ["NetworkError", "Network", "Study", "from_dataframe", "binary_contrasts", "continuous_contrasts"]
@@ -158,21 +158,7 @@ def detect_layout(columns) -> str:
 
 
 def _num(df, i, col, *, integer=False, positive=False, nonneg=False) -> float:
-    raw = df.iloc[i][col]
-    where = f"row {i + 1} (study {str(df.iloc[i]['study']).strip()!r}), column '{col}'"
-    try:
-        x = float(str(raw).strip())
-    except ValueError:
-        raise NetworkError(f"{where}: {raw!r} is not a number") from None
-    if not math.isfinite(x):
-        raise NetworkError(f"{where}: {raw!r} is not a finite number")
-    if integer and x != int(x):
-        raise NetworkError(f"{where}: {raw!r} must be a whole number")
-    if positive and not x > 0:
-        raise NetworkError(f"{where}: must be > 0, got {raw!r}")
-    if nonneg and x < 0:
-        raise NetworkError(f"{where}: must be >= 0, got {raw!r}")
-    return x
+    return number_cell(df, i, col, NetworkError, integer=integer, positive=positive, nonneg=nonneg)
 
 
 def _name(df, i, col) -> str:

@@ -20,6 +20,8 @@ import pandas as pd
 
 from ..settings import Settings
 from .certainty_view import NOT_RATED, certainty_context
+from .forest_text import Heterogeneity, Pooled
+from .forest_view import forest_parts, forest_rows, with_rob
 from .headline import sensitivity_label
 from .inputs import ReportInputs
 from .result_view import result_context
@@ -63,7 +65,7 @@ SUMMARY_NUMBERS = [
     "per1000_ci_high",
     "freq_tau2",
 ]
-ANALYSIS_FILES = ("summary.json", "studies.csv", "sensitivity.csv", "posterior.nc")
+ANALYSIS_FILES = ("summary.json", "studies.csv", "sensitivity.csv", "heterogeneity.csv", "posterior.nc")
 
 
 def num(value: Any) -> float:
@@ -79,15 +81,6 @@ def truthy(value: Any) -> bool:
 
 
 @dataclass
-class Pooled:
-    estimate: float
-    ci_low: float
-    ci_high: float
-    pred_low: float | None
-    pred_high: float | None
-
-
-@dataclass
 class AnalysisView:
     """`context` goes to the templates; the frames feed the figures."""
 
@@ -97,36 +90,28 @@ class AnalysisView:
     sensitivity: pd.DataFrame
     posterior: Path
     forest_columns: list[tuple[str, str]]
+    common: Pooled | None = None  # the common-effect result beside the pooled one (two trials)
+    heterogeneity: Heterogeneity | None = None
+    not_pooled: str | None = None
 
 
 def study_rows(inputs: ReportInputs, aid: str, converged: bool, forest_columns) -> pd.DataFrame:
-    """One row per trial for the forest plot: the engine's studies.csv (the contrasts when the fit wrote
-    none), shrunken estimates and weights only for a converged fit, extra columns from contrasts/trials."""
+    """One row per trial for the forest plot (:func:`.forest_view.forest_rows`: the engine's studies.csv, or
+    the contrasts when the fit wrote none), plus extra columns from contrasts/trials."""
     contrasts = inputs.contrasts[inputs.contrasts["analysis_id"] == aid]
     src = inputs.studies(aid)
     if not len(src) and not inputs.analysis_file(aid, "studies.csv").exists():
         src = contrasts
-    out = pd.DataFrame(
-        {
-            "trial_id": src["trial_id"].to_numpy(),
-            "label": src["study_label"].to_numpy(),
-            **{c: src[c].astype(float).to_numpy() for c in ("estimate", "ci_low", "ci_high")},
-        }
-    )
-    if converged and "shrunk_estimate" in src:
-        for col in ("shrunk_estimate", "shrunk_ci_low", "shrunk_ci_high", "weight"):
-            out[col] = src[col].astype(float).to_numpy()
+    out = forest_rows(src, converged)
     by_trial = contrasts.groupby("trial_id").first() if len(contrasts) else pd.DataFrame()
     trials = inputs.trials.set_index("trial_id")
-    for col in ("n_t", "n_c", *[c for c, _ in forest_columns]):
+    for col in [c for c, _ in forest_columns]:
         if col in src:
             out[col] = src[col].to_numpy()
         elif col in by_trial.columns:
             out[col] = out["trial_id"].map(by_trial[col])
         elif col in trials.columns:
             out[col] = out["trial_id"].map(trials[col])
-    for col in ("n_t", "n_c"):
-        out[col] = pd.to_numeric(out[col], errors="coerce")
     return out
 
 
@@ -197,11 +182,12 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         {"label": r["label"], "est": fmt_interval(measure, r["estimate"], r["ci_low"], r["ci_high"], dec)}
         for _, r in studies.iterrows()
     ]
-    pooled = None
-    if converged and k >= 2 and math.isfinite(nums["estimate"]):
-        pooled = Pooled(
-            nums["estimate"], nums["ci_low"], nums["ci_high"], nums["pred_low"], nums["pred_high"]
-        )
+    studies = with_rob(studies, inputs.rob_of(indication), outcome.id)
+    sens_raw = inputs.sensitivity(aid) if converged else pd.DataFrame()
+    forest = forest_parts(studies, nums, k, converged, sens_raw, inputs.heterogeneity(aid), measure=measure,
+                          decimals=dec)  # fmt: skip
+    pooled = forest["pooled"]
+    a["forest_table"] = forest.pop("table")
     a["forest_alt"] = f"Forest plot, {title}: {k} trial{'s' if k != 1 else ''}" + (
         f"; pooled {fmt_effect(measure, nums['estimate'], dec)} (95% CrI "
         f"{fmt_range(measure, nums['ci_low'], nums['ci_high'], dec)})"
@@ -213,7 +199,6 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
     result = {"result": None, "absolute": None, "numbers": [], "two_trials": None, "notes": []}
     result["headline"] = {"effect": "", "interval_name": "", "kind": "", "kind_label": "", "absolute": ""}
     if converged:
-        sens_raw = inputs.sensitivity(aid)
         result = result_context(row, nums, measure, dec, k, studies, sens_raw)
         sensitivity = _sensitivity_frame(sensitivity_rows(sens_raw), nums)
         a["sensitivity"] = [
@@ -265,6 +250,9 @@ def build_analysis(row: pd.Series, inputs: ReportInputs, settings: Settings, for
         sensitivity=sensitivity,
         posterior=inputs.analysis_file(aid, "posterior.nc"),
         forest_columns=[c for c in forest_columns if c[0] in studies],
+        common=forest["common"],
+        heterogeneity=forest["heterogeneity"],
+        not_pooled=forest["not_pooled"],
     )
 
 

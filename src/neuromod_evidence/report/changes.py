@@ -3,7 +3,8 @@
 Two places, both documented in ``workflow/rules/report.smk``:
 
 * ``state_dir`` (declared outputs of the rule, e.g. ``results/report/state/``): the state this report shows —
-  ``summary.csv`` (SUMMARY), ``trials.csv`` (normalized trials) and ``meta.json`` (fingerprint, data date).
+  ``summary.csv`` (SUMMARY), ``trials.csv`` (normalized trials) and ``meta.json`` (fingerprint, the date the
+  evidence last changed, the render date, and each analysis's conclusion: certainty and GRADE statement).
 * ``history_dir`` (e.g. ``results/report/history/``): an append-only log of the distinct states rendered so
   far, one folder per state (``<seq>_<date>_<fingerprint>``), the last :data:`KEEP` kept. It is not a rule
   output because Snakemake deletes a rule's outputs before running it, and the previous state must survive
@@ -33,11 +34,24 @@ STATE_FILES = ("summary.csv", "trials.csv", "meta.json")
 KEEP = 10
 
 
-def fingerprint(summary: pd.DataFrame, trials: pd.DataFrame) -> str:
+def fingerprint(summary: pd.DataFrame, trials: pd.DataFrame, conclusions: dict | None = None) -> str:
+    """The state's identity: its numbers, its trials and its conclusions (a reviewer's override that moves a
+    certainty is a change too)."""
     h = hashlib.sha256()
     h.update(format_table(SUMMARY, summary).to_csv(index=False).encode())
     h.update(format_table(NORMALIZED_TRIALS, trials).to_csv(index=False).encode())
+    if conclusions:
+        h.update(json.dumps(conclusions, sort_keys=True).encode())
     return h.hexdigest()
+
+
+def conclusions_of(analyses: list[dict]) -> dict[str, str]:
+    """analysis id -> its conclusion as the reader meets it: certainty and GRADE statement (or why none)."""
+    out = {}
+    for a in analyses:
+        g = a["grade"]
+        out[a["id"]] = f"{g['certainty']} certainty: {g['statement']}" if g["statement"] else g["certainty"]
+    return out
 
 
 def _meta(folder: Path) -> dict:
@@ -57,11 +71,20 @@ def previous_state(history_dir: Path, current: str) -> Path | None:
     return next((p for p in reversed(_entries(history_dir)) if _meta(p).get("fingerprint") != current), None)
 
 
-def write_state(state_dir: Path, summary: pd.DataFrame, trials: pd.DataFrame, date: str) -> str:
+def write_state(
+    state_dir: Path,
+    summary: pd.DataFrame,
+    trials: pd.DataFrame,
+    date: str,
+    conclusions: dict | None = None,
+    rendered: str = "",
+) -> str:
+    """``date``: when the evidence last changed; ``rendered``: when this report was rendered."""
     write_table(SUMMARY, summary, state_dir / "summary.csv")
     write_table(NORMALIZED_TRIALS, trials, state_dir / "trials.csv")
-    fp = fingerprint(summary, trials)
-    atomic_write_text(state_dir / "meta.json", json.dumps({"fingerprint": fp, "date": date}, indent=2) + "\n")
+    fp = fingerprint(summary, trials, conclusions)
+    meta = {"fingerprint": fp, "date": date, "rendered": rendered, "conclusions": conclusions or {}}
+    atomic_write_text(state_dir / "meta.json", json.dumps(meta, indent=2) + "\n")
     return fp
 
 
@@ -107,9 +130,15 @@ def _describe(settings: Settings, r: pd.Series) -> str:
 
 
 def compute_changes(
-    summary: pd.DataFrame, trials: pd.DataFrame, previous: Path | None, settings: Settings
+    summary: pd.DataFrame,
+    trials: pd.DataFrame,
+    previous: Path | None,
+    settings: Settings,
+    conclusions: dict | None = None,
 ) -> dict:
-    """Compare the current tables with a previous state folder (None: nothing to compare with)."""
+    """Compare the current tables and conclusions with a previous state folder (None: nothing to compare
+    with). A conclusion *moved* when an analysis present in both states has another certainty or statement
+    (states written before conclusions were recorded have none to compare)."""
     if previous is None:
         return {"available": False}
     prev_summary = read_table(SUMMARY, previous / "summary.csv")
@@ -118,7 +147,8 @@ def compute_changes(
     prev_trials = read_table(NORMALIZED_TRIALS, previous / "trials.csv")
     cur = summary.set_index("analysis_id", drop=False)
     old = prev_summary.set_index("analysis_id", drop=False)
-    changes: dict = {"available": True, "date": _meta(previous).get("date", "unknown date")}
+    meta = _meta(previous)
+    changes: dict = {"available": True, "date": meta.get("rendered") or meta.get("date", "unknown date")}
     changes["new_analyses"] = [
         {"id": aid, "title": _title(settings, r), "now": _describe(settings, r)}
         for aid, r in cur.iterrows()
@@ -137,10 +167,17 @@ def compute_changes(
         for aid, r in old.iterrows()
         if aid not in cur.index
     ]
+    before = meta.get("conclusions") or {}
+    changes["moved"] = [
+        {"id": aid, "title": _title(settings, cur.loc[aid]), "before": before[aid], "now": now}
+        for aid, now in (conclusions or {}).items()
+        if aid in before and aid in cur.index and before[aid] != now
+    ]
     cur_ids, old_ids = set(trials["trial_id"]), set(prev_trials["trial_id"])
     changes["new_trials"] = sorted(cur_ids - old_ids) if len(prev_trials) else []
     changes["removed_trials"] = sorted(old_ids - cur_ids) if len(prev_trials) else []
     changes["none"] = not any(
-        changes[k] for k in ("new_analyses", "removed_analyses", "changed", "new_trials", "removed_trials")
+        changes[k]
+        for k in ("new_analyses", "removed_analyses", "changed", "moved", "new_trials", "removed_trials")
     )
     return changes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ..grade.claims import ClaimResult, verdict
+from ..grade.claims import VERDICTS, ClaimResult, verdict
 from ..settings import Settings
 from .certainty_view import benefit_threshold
 
@@ -30,6 +30,27 @@ def claim_result(a: dict) -> ClaimResult | None:
         a["indication"], a["outcome"], a["comparison"], a["title"], head.estimate, head.ci_low, head.ci_high,
         benefit_threshold(a["measure"], a["direction"], a["mcid"]), a["grade"]["certainty"], _reduction(a),
     )  # fmt: skip
+
+
+def _targets_match(a: dict, targets) -> bool:
+    return any((ind is None or ind == a["indication"]) and out == a["outcome"]
+               and (comp is None or comp == a["comparison"]) for ind, out, comp in targets)  # fmt: skip
+
+
+def not_converged_rows(analyses: list[dict], targets) -> list[dict]:
+    """Headline analyses bearing on a claim that did not converge: shown as not used, with the reason."""
+    rows = []
+    for a in headline_analyses(analyses):
+        if a["converged"] or not _targets_match(a, targets):
+            continue
+        d = dict(a["diagnostics"])
+        why = (f"not converged, not used: the sampler did not meet the convergence thresholds after a retry "
+               f"(max R-hat {d.get('Max R-hat', '?')}, min bulk ESS {d.get('Min bulk ESS', '?')}, min tail ESS "
+               f"{d.get('Min tail ESS', '?')}, divergences {d.get('Divergences', '?')})")  # fmt: skip
+        rows.append({"id": a["id"], "page": f"{a['indication']}.html", "title": f"{a['indication'].upper()}: {a['title']}",
+                     "status": why, "effect": "no estimate", "unit": "", "single": False, "certainty": "not rated",
+                     "reduction": "", "not_converged": True})  # fmt: skip
+    return rows
 
 
 def headline_analyses(analyses: list[dict]) -> list[dict]:
@@ -60,7 +81,11 @@ def claims_context(settings: Settings, analyses: list[dict]) -> list[dict]:
             rows.append({"id": aid, "page": f"{r.indication}.html", "title": f"{r.indication.upper()}: {r.title}", "status": status,
                          "effect": a["headline"]["effect"], "unit": a["headline"]["unit"],
                          "single": a["headline"]["kind"] == "single", "certainty": r.certainty,
-                         "reduction": _percent(r.reduction)})  # fmt: skip
+                         "reduction": _percent(r.reduction), "not_converged": False})  # fmt: skip
+        unused = not_converged_rows(analyses, c.bears_on)
+        rows += unused
+        if v == VERDICTS[3] and unused:
+            v = "no usable result: the analyses that bear on it did not converge"
         targets = [
             " \u00d7 ".join(x for x in (ind or "any indication", out_, comp) if x)
             for ind, out_, comp in c.bears_on
@@ -69,7 +94,7 @@ def claims_context(settings: Settings, analyses: list[dict]) -> list[dict]:
         if c.relative_reduction:
             size = f"a {c.relative_reduction:.0%} relative reduction"
         out.append({"id": c.id, "text": c.text, "source": c.source, "verdict": v,
-                    "verdict_css": v.split()[0] if v != "no randomized evidence in the data" else "none",
+                    "verdict_css": {"supported": "supported", "partly": "partly", "not": "not"}.get(v.split()[0], "none"),
                     "targets": targets, "size": size, "rows": rows})  # fmt: skip
     return out
 

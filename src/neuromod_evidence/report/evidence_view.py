@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..settings import Settings
 from .inputs import ReportInputs
+from .rob import ROB_DOMAINS, ROB_SYMBOL, ROB_WORDS
 
 PRISMA_COUNTS = (
     "records_identified_registry",
@@ -82,24 +83,13 @@ def evidence_rows(inputs: ReportInputs, indication: str, settings: Settings) -> 
                 ],
                 "links": links(t["pmids"], "pmid") + links(t["registry_ids"], "registry"),
                 "in_analysis": t["trial_id"] in used,
+                "why_not_analysed": []
+                if t["trial_id"] in used
+                else why_not_analysed(inputs.issues, t["trial_id"]),
                 "rob": rob_lights(inputs.rob_of(indication), t["trial_id"]),
             }
         )
     return out
-
-
-ROB_DOMAINS = (("randomization", "R", "randomization"), ("deviations", "D", "deviations from intended interventions"),
-               ("missing_data", "M", "missing outcome data"), ("measurement", "O", "measurement of the outcome"),
-               ("selection", "S", "selection of the reported result"))  # fmt: skip
-ROB_SYMBOL = {
-    "low": "+",
-    "some_concerns": "?",
-    "high": "\u2212",
-    "not_assessable": "n/a",
-    "not_assessed": "\u00b7",
-}
-ROB_WORDS = {"low": "low risk", "some_concerns": "some concerns", "high": "high risk",
-             "not_assessable": "not assessable from the text read", "not_assessed": "not assessed"}  # fmt: skip
 
 
 def rob_lights(rob: pd.DataFrame, trial_id: str) -> list[dict]:
@@ -123,18 +113,29 @@ def rob_lights(rob: pd.DataFrame, trial_id: str) -> list[dict]:
     return out
 
 
-def prisma_counts(inputs: ReportInputs, indication: str, n_trials: int, n_analysed: int) -> dict:
+def prisma_counts(
+    inputs: ReportInputs, indication: str, evidence: list[dict], n_analysed: int, searched: dict[str, bool]
+) -> dict:
+    """The PRISMA 2020 counts of one indication. Curated trials are "identified from other methods" (the
+    curators' citation and web searches, SOURCES.md); the database column shows each source's counts, or
+    that its search has not run (``searched``: source -> a snapshot exists, used when prisma.csv is absent
+    or its snapshot label says so)."""
     match = inputs.prisma[inputs.prisma["indication"] == indication]
     row = match.iloc[0] if len(match) else None
-    counts: dict[str, Any] = {"available": row is not None, "included": n_trials, "analysed": n_analysed}
+    counts: dict[str, Any] = {"available": row is not None, "included": len(evidence), "analysed": n_analysed,
+                              "other_methods": len(evidence),
+                              "other_reports": sum(len(t["links"]) for t in evidence)}  # fmt: skip
+    counts["searched"] = {
+        "registry": searched.get("ctgov", False) if row is None else text(row["registry_snapshot"]) != "none",
+        "pubmed": searched.get("pubmed", False) if row is None else text(row["pubmed_snapshot"]) != "none",
+    }
+    counts["any_search"] = any(counts["searched"].values())
     # queue.csv lists only records still awaiting review (its `status` is the registry's recruitment status);
     # records a reviewer or a rule excluded are counted in prisma.csv's `exclusion_reasons` ("reason: n; ...").
     reasons: dict[str, int] = {}
     if row is not None:
         for key in PRISMA_COUNTS:
             counts[key] = None if pd.isna(row[key]) else int(row[key])
-        if counts["included_curated"] is not None:
-            counts["included"] = counts["included_curated"]
         for part in str(row["exclusion_reasons"] or "").split(";"):
             reason, _, n = part.rpartition(":")
             if reason.strip() and n.strip().isdigit():
@@ -149,7 +150,29 @@ def prisma_counts(inputs: ReportInputs, indication: str, n_trials: int, n_analys
     counts["reasons"] = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
     counts["excluded_records"] = []
     counts["awaiting_records"] = awaiting
+    counts["not_analysed"] = [{"id": t["id"], "name": t["name"], "reasons": t["why_not_analysed"]}
+                              for t in evidence if not t["in_analysis"]]  # fmt: skip
     return counts
+
+
+def why_not_analysed(issues: pd.DataFrame, trial_id: str) -> list[str]:
+    """Why a curated trial is in no analysis: the reasons the issues ledger gives for its unused rows, each
+    with the number of rows it applies to."""
+    rows = (
+        issues[(issues["trial_id"] == trial_id) & (issues["severity"] == "excluded")]
+        if len(issues)
+        else issues
+    )
+    if not len(rows):
+        return ["no outcome or contrast rows were curated for it (nothing to analyse)"]
+    counted: dict[str, int] = {}
+    for reason in rows["reason"]:
+        for part in str(reason).split(" | "):
+            if part.strip():
+                counted[part.strip()] = counted.get(part.strip(), 0) + 1
+    return [
+        f"{r} ({n} row{'s' if n != 1 else ''})" for r, n in sorted(counted.items(), key=lambda kv: -kv[1])
+    ]
 
 
 def indication_issues(inputs: ReportInputs, trial_ids: set[str], indication: str) -> list[dict]:

@@ -1,7 +1,9 @@
 """The tables the report is fed, read through their contracts (:mod:`neuromod_evidence.tables`).
 
-Normalized tables, the fit stage's ``summary.csv`` and per-analysis ``studies.csv`` / ``sensitivity.csv``,
-and, when the screening stage ran, ``prisma.csv`` and ``queue.csv``. A table that does not match its
+Normalized tables, the fit stage's ``summary.csv`` and per-analysis ``studies.csv`` / ``sensitivity.csv`` /
+``heterogeneity.csv``, the network stage's tables (``results/nma/<indication>/*.csv``,
+:data:`~neuromod_evidence.tables.NMA`) and, when the screening stage ran, ``prisma.csv`` and ``queue.csv``. A
+table that does not match its
 contract is an error naming the file; an optional table that is absent reads as an empty frame.
 """
 
@@ -15,7 +17,9 @@ import pandas as pd
 from ..grade import OVERRIDE_COLUMNS, read_overrides
 from ..tables import (
     CONTRASTS,
+    HETEROGENEITY,
     ISSUES,
+    NMA,
     NORMALIZED_ARMS,
     NORMALIZED_OUTCOMES,
     NORMALIZED_TRIALS,
@@ -57,6 +61,13 @@ class ReportInputs:
     files: dict[str, Path] = field(default_factory=dict)  # download name -> source file, in download order
     rob: pd.DataFrame = field(default_factory=lambda: empty_frame(ROB))
     overrides: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OVERRIDE_COLUMNS)))
+    nma: dict[str, pd.DataFrame] = field(default_factory=lambda: {n: empty_frame(t) for n, t in NMA.items()})
+
+    def networks_of(self, indication: str) -> dict[str, pd.DataFrame]:
+        """The network tables' rows of one indication, by table name (networks, league, ranks, ...)."""
+        nets = self.nma["networks"]
+        ids = set(nets.loc[nets["indication"] == indication, "network_id"])
+        return {n: df[df["network_id"].isin(ids)] for n, df in self.nma.items()}
 
     def rob_of(self, indication: str) -> pd.DataFrame:
         """The risk-of-bias rows of one indication's trials."""
@@ -75,6 +86,11 @@ class ReportInputs:
         path = self.analysis_file(analysis_id, "studies.csv")
         return read_table(STUDIES, path) if path.exists() else empty_frame(STUDIES)
 
+    def heterogeneity(self, analysis_id: str) -> pd.DataFrame:
+        """tau², Q, df, p and I² of one analysis (HETEROGENEITY); empty for runs before it was written."""
+        path = self.analysis_file(analysis_id, "heterogeneity.csv")
+        return read_table(HETEROGENEITY, path) if path.exists() else empty_frame(HETEROGENEITY)
+
     def sensitivity(self, analysis_id: str) -> pd.DataFrame:
         path = self.analysis_file(analysis_id, "sensitivity.csv")
         return read_table(SENSITIVITY, path) if path.exists() else empty_frame(SENSITIVITY)
@@ -86,8 +102,10 @@ def load_inputs(
     fit_dir: str | Path,
     screening_dir: str | Path | None = None,
     overrides_files: list[str | Path] = (),
+    nma_dir: str | Path | None = None,
 ) -> ReportInputs:
-    """Read every table; ``overrides_files`` are reviewers' certainty overrides (absent files are none)."""
+    """Read every table; ``overrides_files`` are reviewers' certainty overrides (absent files are none);
+    ``nma_dir`` holds one folder of network tables per indication (none read when it is None)."""
     normalized_dir = Path(normalized_dir)
     files = {"fit_summary.csv": Path(fit_summary)}
     frames = {}
@@ -119,4 +137,16 @@ def load_inputs(
         overrides=pd.concat(overrides, ignore_index=True)
         if overrides
         else pd.DataFrame(columns=list(OVERRIDE_COLUMNS)),
+        nma=read_networks(nma_dir),
     )
+
+
+def read_networks(nma_dir: str | Path | None) -> dict[str, pd.DataFrame]:
+    """Every indication's network tables under ``nma_dir``, concatenated per table."""
+    folders = sorted(p.parent for p in Path(nma_dir).glob("*/networks.csv")) if nma_dir else []
+    out = {}
+    for name, table in NMA.items():
+        frames = [read_table(table, f / f"{name}.csv") for f in folders]
+        frames = [f for f in frames if len(f)]
+        out[name] = pd.concat(frames, ignore_index=True) if frames else empty_frame(table)
+    return out
