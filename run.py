@@ -2,7 +2,8 @@
 """Quick start for a fresh machine with Python 3.11+ (no conda needed).
 
     python3 run.py report   # builds the report from the bundled data (no network besides installing)
-    python3 run.py test     # runs the whole test suite (installs test tools and headless Chromium)
+    python3 run.py test     # runs the whole test suite (installs test tools, the SLURM executor plugin and
+                            # headless Chromium; the SLURM tests also need Debian's SLURM: .ci/install-slurm)
 
 Both create ./.venv on first use and install the project into it (again only when pyproject.toml
 changes). Extra arguments are passed on: `python3 run.py report --forceall`, `python3 run.py test -k plots`.
@@ -93,7 +94,7 @@ def main(argv: list[str]) -> int:
         if code == 0:
             print(f"report: {index}" if index.exists() else f"outputs: {ROOT / 'results'}")
         return code
-    ensure_venv("test")
+    ensure_venv("test,cluster")  # cluster: the SLURM executor plugin that tests/cluster drives
     ensure_chromium()
     # two workers: the suite is mostly waiting on separate processes (Snakemake, Chromium, sampling)
     workers = (

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.evidence_factory import knee_cmm_trial, knee_config, knee_evidence, write_config
+from tests.evidence_factory import knee_config, knee_evidence, write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
@@ -116,20 +116,10 @@ def test_malformed_evidence_stops_the_run_before_modelling(tmp_path):
 
 
 @pytest.mark.slow
-def test_whole_pipeline_end_to_end_on_a_small_config(tmp_path):
-    """Normalize → fit → report for the configuration-only fourth indication, with short chains."""
-    import yaml
-
-    work = _knee_workdir(tmp_path)
-    knee_cmm_trial(work / "evidence")  # a third trial, PNS vs CMM: a three-treatment responder network
-    config = yaml.safe_load((work / "config.yaml").read_text())
-    config.setdefault("models", {})["sampler"] = {"chains": 4, "draws": 300, "tune": 300}
-    config["indications"]["knee_pns"]["comparisons"]["pns_vs_medical"] = {
-        "label": "PNS vs medical management", "intervention": ["pns"], "comparator": ["cmm"]
-    }  # fmt: skip
-    write_config(work / "config.yaml", config)
-    result = snakemake("--configfile", "config.yaml", "--cores", "2", cwd=work)
-    assert result.returncode == 0, result.stderr[-4000:]
+def test_whole_pipeline_end_to_end_on_a_small_config(small_workflow_run):
+    """Normalize → fit → report for the configuration-only fourth indication, with short chains (one local
+    run per session, tests/small_workflow_run.py; the SLURM test compares its own run with it)."""
+    work = small_workflow_run
     summary = pd.read_csv(work / "results" / "fit" / "summary.csv")
     assert set(summary["analysis_id"]) == {
         "knee_pns__pain_intensity__pns_vs_sham__m6",

@@ -105,7 +105,8 @@ MpiDefault=none
 ReturnToService=2
 # finished jobs stay visible to `squeue --states=all` (the executor's status query) for 10 minutes
 MinJobAge=600
-# a job over its time limit is killed at once (no grace period), as the failure test wants
+# a job over its time limit is killed at once (no grace period); a killed job's processes get SIGKILL 5 s
+# after SIGTERM
 OverTimeLimit=0
 KillWait=5
 SlurmctldTimeout=30

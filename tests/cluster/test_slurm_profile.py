@@ -1,132 +1,151 @@
 """The workflow on a real SLURM cluster (tests/cluster/slurm.py) through profiles/slurm.
 
-Nothing here names a rule except by pattern (rules whose name starts with "fit"): the rules are allowed to
-change; what is checked is that every job Snakemake ran remotely really went through SLURM, that the
-results equal a local run's byte for byte, and that a job killed by SLURM leaves nothing that a later job
-consumes and is resumed by a rerun.
+One scenario, the one a cluster user meets: a fit job is killed by SLURM after it has written complete-looking
+outputs (the worst case), the run fails without consuming them, and the same command run again resumes and
+ends with outputs equal byte for byte to a local run of the same configuration (the session's
+`small_workflow_run`, which tests/test_workflow.py checks too; requested only for the comparison). Along the way every job Snakemake submitted
+is checked in SLURM itself (squeue's memory of finished jobs, the slurmctld log) and every local rule is
+checked not to have gone there.
+
+Nothing names a rule except by pattern (rules whose name starts with "fit", scripts/fit*.py): the rules may
+change. The kill is `scancel` of the running job: SLURM's time limits count in whole minutes and slurmctld
+enforces them on a 30-second cycle, so a time-limit kill costs 60-90 s of waiting, while the kill itself
+(slurmd signals the job's processes, then SIGKILL after KillWait) and what Snakemake does about a job SLURM
+ended are the same.
 """
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.cluster.helpers import compared_outputs, copy_repository, run_snakemake
+from tests.cluster.helpers import (
+    compared_outputs,
+    copy_workflow,
+    rules_run,
+    run_snakemake,
+    slurm_rule,
+    start_snakemake,
+    submitted_jobs,
+    wait_for,
+)
+from tests.small_workflow_run import prepare
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 # Only what differs between this one-node test cluster and a real one: no accounting database (job states
-# come from squeue, which the cluster keeps for MinJobAge = 10 min), and a quick
-# first status poll so that a 2-minute workflow is not dominated by the plugin's 40-second default.
+# come from squeue, which the cluster keeps for MinJobAge = 10 min), the first status poll 1 s after a
+# submission instead of the plugin's 40 s, and no wait for a network file system.
 TEST_CLUSTER_ARGS = (
+    "--profile", "profiles/slurm",
     "--slurm-status-command", "squeue",
-    "--slurm-init-seconds-before-status-checks", "2",
+    "--slurm-init-seconds-before-status-checks", "1",
     "--latency-wait", "5",
 )  # fmt: skip
+STALL = """
+
+# added by tests/cluster: the outputs are written; now outlive the job until SLURM kills it
+import pathlib as _pathlib, time as _time  # noqa: E401,E402
+_pathlib.Path({marker!r}).touch()
+_time.sleep(600)
+"""
 
 
-def _rules_run(output: str, kind: str) -> set[str]:
-    """Rule names of the jobs Snakemake started: kind "rule" (submitted) or "localrule" (run locally)."""
-    return set(re.findall(rf"^{kind} (\w+):$", output, flags=re.MULTILINE))
+def _new_jobs(cluster, before: set[str]) -> list[dict[str, str]]:
+    return [job for job in cluster.jobs() if job["id"] not in before]
 
 
-def _slurm_rules(cluster, state: str | None = None) -> set[str]:
-    """Rules of the SLURM jobs, from the comment the executor sets (rule_<name>[_wildcards_...])."""
-    rules = set()
-    for job in cluster.jobs():
-        match = re.match(r"rule_(\w+?)(?:_wildcards_.*)?$", job["comment"])
-        if match and (state is None or job["state"] == state):
-            rules.add(match.group(1))
-    return rules
+def _check_jobs_went_through_slurm(cluster, log: str, jobs: list[dict[str, str]]) -> None:
+    """Each job Snakemake submitted is one SLURM job of its rule; no local rule reached SLURM."""
+    submitted = submitted_jobs(log)
+    assert {job["id"]: slurm_rule(job) for job in jobs} == submitted, jobs
+    assert set(submitted.values()) == set(rules_run(log, "rule"))
+    assert not set(rules_run(log, "localrule")) & {slurm_rule(job) for job in jobs}
+    ctld = cluster.ctld_log()
+    for job in jobs:
+        assert f"JobId={job['id']}" in ctld, job
 
 
-def _fit_rules(work) -> list[str]:
-    result, _ = run_snakemake(work, "--list-rules")
-    assert result.returncode == 0, result.stderr[-2000:]
-    rules = [line.split()[0] for line in result.stdout.splitlines() if line.strip().startswith("fit")]
-    assert rules, result.stdout
-    return rules
+def _kill_the_fit_after_it_wrote_its_outputs(cluster, work) -> tuple[str, list[dict], list[str]]:
+    """Run 1: the fit scripts stall after writing; scancel the running fit job. Returns (log, jobs, files
+    the fit had written)."""
+    scripts = sorted((work / "scripts").glob("fit*.py"))
+    assert scripts
+    marker = work / "fit-stalled"
+    originals = {path: path.read_text() for path in scripts}
+    for path, text in originals.items():
+        path.write_text(text + STALL.format(marker=str(marker)))
+    before = {job["id"] for job in cluster.jobs()}
+    proc = start_snakemake(work, *TEST_CLUSTER_ARGS, env=cluster.env())
+    try:
+        wait_for(marker.exists, proc, "a fit job that wrote its outputs")
+        new = _new_jobs(cluster, before)
+        running = [j for j in new if j["state"] == "RUNNING" and slurm_rule(j).startswith("fit")]
+        assert len(running) == 1, new
+        written = sorted(
+            str(p.relative_to(work)) for p in (work / "results" / "fit").rglob("*") if p.is_file()
+        )
+        cluster.run("scancel", running[0]["id"])
+        log = proc.communicate(timeout=900)[0]
+    finally:  # on a failure above: no stalled job or Snakemake outlives the test
+        if proc.poll() is None:
+            cluster.run("scancel", *[j["id"] for j in _new_jobs(cluster, before)], check=False)
+            proc.kill()
+            proc.wait()
+    (work / "run-killed.log").write_text(log)
+    assert proc.returncode != 0, log[-4000:]
+    for path, text in originals.items():
+        path.write_text(text)
+    return log, _new_jobs(cluster, before), written
 
 
-def test_workflow_runs_through_slurm_and_matches_the_local_run(slurm_cluster, local_reference, tmp_path,
-                                                                record_property):  # fmt: skip
-    work = copy_repository(tmp_path / "repo")
+def test_a_killed_job_leaves_nothing_behind_and_the_rerun_matches_the_local_run(
+    slurm_cluster, tmp_path, request, record_property
+):
+    # the small configuration with its own copy of the evidence: the SLURM runs need not wait for the local
+    # run, which another xdist worker may be making meanwhile (the compared outputs do not name the folder)
+    work = copy_workflow(tmp_path / "repo", prepare(tmp_path / "small") / "config.yaml")
+
+    log, jobs, written = _kill_the_fit_after_it_wrote_its_outputs(slurm_cluster, work)
+    assert "results/fit/summary.csv" not in written and any(p.endswith(".csv") for p in written), written
+    killed = [job for job in jobs if job["state"] == "CANCELLED"]
+    assert len(killed) == 1 and slurm_rule(killed[0]).startswith("fit"), jobs
+    assert "CANCELLED" in log, "Snakemake reports SLURM's state of the failed job"
+    assert list((work / "logs" / "slurm").rglob(f"{killed[0]['id']}.log")), "its SLURM log is kept"
+    _check_jobs_went_through_slurm(slurm_cluster, log, jobs)
+    # what the killed job had written is gone, and nothing downstream of it ran
+    assert not [p for p in written if (work / p).exists()], "outputs of the killed job survived"
+    assert not (work / "results" / "report" / "index.html").exists()
+    assert not [r for r in rules_run(log, "rule") if r.startswith("render")]
+    # the independent stages finished (keep-going), on the submitting node
+    assert (work / "results" / "normalized" / "contrasts.csv").exists()
+    assert {"validate_evidence", "normalize_evidence"} <= set(rules_run(log, "localrule"))
+    finished_first = set(rules_run(log, "localrule")) | {
+        slurm_rule(j) for j in jobs if j["state"] == "COMPLETED"
+    }
+
     before = {job["id"] for job in slurm_cluster.jobs()}
-    result, seconds = run_snakemake(work, "--profile", "profiles/slurm", *TEST_CLUSTER_ARGS,
-                                    env=slurm_cluster.env())  # fmt: skip
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-6000:] + slurm_cluster.logs()
-
-    # every job Snakemake submitted is a SLURM job of this run, and it completed there
-    submitted = _rules_run(log, "rule")
-    assert any(r.startswith("fit") for r in submitted), submitted
-    assert {"validate_evidence", "normalize_evidence"} <= submitted
-    new_jobs = [job for job in slurm_cluster.jobs() if job["id"] not in before]
-    assert _slurm_rules(slurm_cluster, "COMPLETED") >= submitted, new_jobs
-    started = re.findall(r"^rule \w+:$", log, flags=re.MULTILINE)  # one line per submitted job
-    assert len(new_jobs) == len(started), new_jobs
-    ctld = slurm_cluster.ctld_log()
-    for job in new_jobs:
-        assert f"JobId={job['id']}" in ctld
-    # local rules (fetches, rules without an action) stayed on the submitting node
-    assert not _rules_run(log, "localrule") & _slurm_rules(slurm_cluster)
+    rerun, seconds = run_snakemake(work, *TEST_CLUSTER_ARGS, env=slurm_cluster.env())
+    log = rerun.stdout + rerun.stderr
+    (work / "run-resumed.log").write_text(log)
+    assert rerun.returncode == 0, log[-6000:] + slurm_cluster.logs()
+    jobs = _new_jobs(slurm_cluster, before)
+    assert any(slurm_rule(job).startswith("fit") for job in jobs), jobs
+    assert any(slurm_rule(job).startswith("render") for job in jobs), jobs
+    assert {job["state"] for job in jobs} == {"COMPLETED"}, jobs
+    _check_jobs_went_through_slurm(slurm_cluster, log, jobs)
     slurm_logs = {part for p in (work / "logs" / "slurm").rglob("*.log") for part in p.parts}
-    assert {f"rule_{r}" for r in submitted} <= slurm_logs, "each job's SLURM log is kept under logs/slurm"
+    assert {f"rule_{slurm_rule(job)}" for job in jobs} <= slurm_logs, (
+        "each job's SLURM log is under logs/slurm"
+    )
+    again = set(rules_run(log, "rule")) | set(rules_run(log, "localrule"))
+    assert not again & finished_first, "the rerun resumes: what finished is not repeated"
 
     # the same bytes as the local run
     outputs = compared_outputs(work / "results")
-    assert set(outputs) == set(local_reference["outputs"])
-    assert len(outputs) >= 6
-    for name, content in local_reference["outputs"].items():
+    expected = compared_outputs(request.getfixturevalue("small_workflow_run") / "results")
+    assert len(expected) >= 6 and set(outputs) == set(expected)
+    for name, content in expected.items():
         assert outputs[name] == content, f"{name} differs between the SLURM and the local run"
     assert (work / "results" / "report" / "index.html").exists()
-
-    print(f"\nwall time on the bundled data: SLURM {seconds:.1f} s, local {local_reference['seconds']:.1f} s")
-    record_property("slurm_seconds", round(seconds, 1))
-    record_property("local_seconds", round(local_reference["seconds"], 1))
-
-
-def test_a_job_killed_by_slurm_leaves_no_output_behind_and_a_rerun_resumes(slurm_cluster, local_reference,
-                                                                          tmp_path):  # fmt: skip
-    work = copy_repository(tmp_path / "repo")
-    fit_rules = _fit_rules(work)
-    # Make the fit outlive a 1-minute SLURM time limit after it has written its outputs: the worst case,
-    # complete-looking files on disk from a job that did not finish.
-    scripts = sorted((work / "scripts").glob("fit*.py"))
-    assert scripts
-    originals = {p: p.read_text() for p in scripts}
-    for path, text in originals.items():
-        path.write_text(text + "\nimport time\n\ntime.sleep(600)  # test: outlive the time limit\n")
-    limits = [f"{rule}:runtime=1" for rule in fit_rules]
-    before = {job["id"] for job in slurm_cluster.jobs()}
-
-    killed, _ = run_snakemake(work, "--profile", "profiles/slurm", *TEST_CLUSTER_ARGS,
-                              "--set-resources", *limits, env=slurm_cluster.env())  # fmt: skip
-    log = killed.stdout + killed.stderr
-    assert killed.returncode != 0, log[-4000:]
-    timed_out = [j for j in slurm_cluster.jobs() if j["id"] not in before and j["state"] == "TIMEOUT"]
-    assert timed_out, slurm_cluster.jobs()
-    assert all(j["comment"].startswith("rule_fit") for j in timed_out), timed_out
-    assert "TIMEOUT" in log, "Snakemake reports SLURM's reason"
-    for job in timed_out:  # the SLURM log of a failed job is kept, where the error message says
-        assert list((work / "logs" / "slurm").rglob(f"{job['id']}.log")), job
-    finished_first = _rules_run(log, "rule") - set(fit_rules)
-    # what the killed job had written is gone, and nothing downstream of it ran
-    assert not (work / "results" / "fit" / "summary.csv").exists()
-    assert not (work / "results" / "report" / "index.html").exists()
-    assert not [r for r in _rules_run(log, "rule") if r.startswith("render")]
-    # the independent stages did finish (keep-going)
-    assert (work / "results" / "normalized" / "contrasts.csv").exists()
-
-    for path, text in originals.items():
-        path.write_text(text)
-    rerun, _ = run_snakemake(work, "--profile", "profiles/slurm", *TEST_CLUSTER_ARGS, env=slurm_cluster.env())
-    log = rerun.stdout + rerun.stderr
-    assert rerun.returncode == 0, log[-6000:]
-    again = _rules_run(log, "rule")
-    assert any(r.startswith("fit") for r in again)
-    assert not again & finished_first, "the rerun resumes: jobs that finished are not repeated"
-    outputs = compared_outputs(work / "results")
-    assert outputs == local_reference["outputs"]
-    assert (work / "results" / "report" / "index.html").exists()
+    print(f"\nthe resuming run through SLURM took {seconds:.1f} s")
+    record_property("slurm_rerun_seconds", round(seconds, 1))

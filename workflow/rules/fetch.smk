@@ -83,6 +83,7 @@ rule extract_registry_results:
         "logs/extract_registry_results.log",
     benchmark:
         "benchmarks/extract_registry_results.tsv"
+    localrule: True  # a small table: on a cluster it runs on the submitting node
     conda:
         "../../environment.yml"
     params:
@@ -107,6 +108,7 @@ rule build_screening_queue:
         "logs/build_screening_queue.log",
     benchmark:
         "benchmarks/build_screening_queue.tsv"
+    localrule: True  # a small table: on a cluster it runs on the submitting node
     conda:
         "../../environment.yml"
     params:

@@ -16,6 +16,7 @@ rule validate_evidence:
         "logs/validate_evidence.log",
     benchmark:
         "benchmarks/validate_evidence.tsv"
+    localrule: True  # a small table: on a cluster it runs on the submitting node
     conda:
         "../../environment.yml"
     params:
@@ -40,6 +41,7 @@ rule normalize_evidence:
         "logs/normalize_evidence.log",
     benchmark:
         "benchmarks/normalize_evidence.tsv"
+    localrule: True  # a small table: on a cluster it runs on the submitting node
     conda:
         "../../environment.yml"
     params:
