@@ -67,18 +67,11 @@ def _nutpie_kwargs(chains: int, draws: int, tune: int, target_accept: float, see
     }
 
 
-def nutpie_sample(model, *, draws: int, tune: int, chains: int, target_accept: float, seed: int):
-    """nutpie's NUTS with the settings every model of this package uses (shared by pairwise and network fits);
-    returns ArviZ InferenceData."""
-    import nutpie
-
-    return nutpie.sample(model, **_nutpie_kwargs(chains, draws, tune, target_accept, seed))
-
-
 def nutpie_arrays(model, names, *, draws: int, tune: int, chains: int, target_accept: float, seed: int):
-    """The same sampler as :func:`nutpie_sample`, returning only what is asked for: ``({name: array (chain,
-    draw, ...)}, diverging (chain, draw))``. nutpie's own conversion of its Arrow trace to InferenceData
-    builds every sampler statistic and warm-up group (~0.15 s per fit); the draws are bit-identical."""
+    """nutpie's NUTS with the settings every model of this package uses (shared by the pairwise and the network
+    models), returning only what is asked for: ``({name: array (chain, draw, ...)}, diverging (chain, draw))``.
+    nutpie's own conversion of its Arrow trace to InferenceData builds every sampler statistic and warm-up
+    group (~0.15 s per fit) that nothing here reads; the draws are bit-identical."""
     import nutpie
     import pyarrow as pa
 

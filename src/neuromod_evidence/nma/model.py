@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..models.cached_model import CachedModel
-from ..models.compiled import nutpie_sample
+from ..models.compiled import nutpie_arrays
 from . import density
 
 
@@ -113,30 +113,30 @@ class Engine:
     def sample(
         self, layout: Layout, priors: dict, re: bool, *, draws, tune, chains, target_accept, seed
     ) -> RawDraws:
-        idata = nutpie_sample(
+        names = ["d_raw"] + (["mu_raw"] if layout.binom else []) + (["log_tau", "z"] if re else [])
+        post, div = nutpie_arrays(
             self.model(layout, priors, re),
+            names,
             draws=draws,
             tune=tune,
             chains=chains,
             target_accept=target_accept,
             seed=seed,
         )
-        post = idata.posterior
         ep, bp = priors["effect"], priors["baseline"]
-        d = ep.mean + ep.sd * post["d_raw"].values
+        d = ep.mean + ep.sd * post["d_raw"]
         shape = d.shape[:2]
         S, A = layout.n_studies, layout.max_arms
-        mu = bp.mean + bp.sd * post["mu_raw"].values if layout.binom else np.zeros(shape + (S,))
+        mu = bp.mean + bp.sd * post["mu_raw"] if layout.binom else np.zeros(shape + (S,))
         lz = np.zeros(shape + (S, A - 1))
         tau = np.zeros(shape)
         if re:
-            tau = np.exp(post["log_tau"].values)
-            z, start = post["z"].values, 0
+            tau = np.exp(post["log_tau"])
+            z, start = post["z"], 0
             for i, m in enumerate(layout.maps):
                 c = len(m)
                 lz[:, :, i, :c] = z[:, :, start : start + c] @ cs_chol(c).T
                 start += c
-        div = idata.sample_stats["diverging"].values.astype(bool)
         return RawDraws(d, tau, mu, lz, div, target_accept)
 
 
