@@ -133,3 +133,25 @@ def test_command_end_to_end_with_a_three_arm_trial(tmp_path):
     assert "elpd_diff" in summary["inconsistency"]["ume"]
     assert (out / "network.png").stat().st_size > 1000 and (out / "posterior.nc").exists()
     assert (out / "absolute.csv").exists()
+
+
+@pytest.mark.slow
+def test_the_configured_convergence_gate_is_applied_and_retried():
+    """An unreachable configured ESS threshold fails the gate, is retried once, and names the threshold."""
+    strict = {**SMALL, "gate": {"rhat_max": 1.01, "ess_min": 10**9, "max_divergences": 0}}
+    fit = bayes.fit(star(), "common", wide(), seed=3, sampler=strict)
+    assert not fit.diagnostics.converged
+    assert fit.diagnostics.attempts == 2
+    assert "< 1000000000" in fit.diagnostics.reasons
+
+
+def test_sampler_for_carries_the_configured_gate():
+    from neuromod_evidence.config import load_config
+    from neuromod_evidence.nma.pipeline import sampler_for
+    from neuromod_evidence.settings import Settings
+    from tests.evidence_factory import DEFAULT_CONFIG_PATH
+
+    settings = Settings.from_config(load_config(DEFAULT_CONFIG_PATH))
+    gate = sampler_for(settings)["gate"]
+    d = settings.models.diagnostics
+    assert gate == {"rhat_max": d.rhat_max, "ess_min": d.ess_min, "max_divergences": d.max_divergences}

@@ -52,23 +52,30 @@ def layout(net: Network, maps, n_params: int) -> nma_model.Layout:
     return nma_model.Layout(maps, n_params, False, contrasts=[(s.y, s.V) for s in net.studies])
 
 
-def diagnose(draws: nma_model.RawDraws, n_report: int, re: bool) -> Diagnostics:
+def diagnose(
+    draws: nma_model.RawDraws, n_report: int, re: bool, thresholds: dict | None = None
+) -> Diagnostics:
+    """The pairwise engine's gate over the reported effects (and tau); ``thresholds`` are the configured
+    ``models.diagnostics`` (``GATE`` holds the schema defaults for callers without settings)."""
     import xarray as xr
 
     vars_ = {"d": (("chain", "draw", "p"), draws.d[:, :, :n_report])}
     if re:
         vars_["tau"] = (("chain", "draw"), draws.tau)
     ds = xr.Dataset(vars_)
-    return gate(ds, draws.diverging, draws.target_accept, GATE)
+    return gate(ds, draws.diverging, draws.target_accept, thresholds or GATE)
 
 
 def sample_gated(lay, priors, re, n_report, seed, sampler=None, engine=None):
-    """Sample; if the gate fails, retry once at the retry target acceptance with longer tuning."""
+    """Sample; if the gate fails, retry once at the retry target acceptance with longer tuning.
+
+    ``sampler`` may carry ``gate``: the configured convergence thresholds."""
     cfg = {**SAMPLER, **(sampler or {})}
+    thresholds = cfg.get("gate")
     engine = engine or nma_model.shared_engine()
     common = {"draws": cfg["draws"], "chains": cfg["chains"], "seed": seed}
     draws = engine.sample(lay, priors, re, tune=cfg["tune"], target_accept=cfg["target_accept"], **common)
-    diag = diagnose(draws, n_report, re)
+    diag = diagnose(draws, n_report, re, thresholds)
     if diag.converged:
         return draws, diag
     first = diag.reasons
@@ -77,7 +84,7 @@ def sample_gated(lay, priors, re, n_report, seed, sampler=None, engine=None):
     draws = engine.sample(
         lay, priors, re, tune=cfg["retry_tune"], target_accept=cfg["retry_target_accept"], **common
     )
-    diag = diagnose(draws, n_report, re)
+    diag = diagnose(draws, n_report, re, thresholds)
     diag.attempts = 2
     diag.reasons = f"first attempt: {first}" + (
         f"; retry: {diag.reasons}" if diag.reasons else "; retry passed"

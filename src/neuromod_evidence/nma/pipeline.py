@@ -48,9 +48,11 @@ def priors_for(settings: Settings, cand: Candidate) -> dict:
 
 
 def sampler_for(settings: Settings) -> dict:
-    s = settings.models.sampler
+    """The configured sampler and, under ``gate``, the configured convergence thresholds (``models.diagnostics``)."""
+    s, d = settings.models.sampler, settings.models.diagnostics
     keys = ("draws", "tune", "chains", "target_accept", "retry_target_accept", "retry_tune")
-    return {k: getattr(s, k) for k in keys}
+    gate = {"rhat_max": d.rhat_max, "ess_min": d.ess_min, "max_divergences": d.max_divergences}
+    return {**{k: getattr(s, k) for k in keys}, "gate": gate}
 
 
 def inconsistency_text(assessment: dict) -> str:
