@@ -34,13 +34,27 @@ def test_lint_is_clean():
 def test_dry_run_of_the_default_pipeline(tmp_path):
     result = snakemake("-n", "--directory", str(ROOT), "--forceall")
     assert result.returncode == 0, result.stderr
-    for rule in ("normalize_evidence", "fit_indication", "collect_fit_summary", "render_report"):
+    for rule in ("normalize_evidence", "fit_part1", "collect_fit_summary", "render_report"):
         assert rule in result.stdout
-    # one fit job per indication (they run in parallel, or on a cluster)
+    # the fit is split into the configured number of jobs, which together fit every indication
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    assert result.stdout.count("rule fit_part") == config["fit_jobs"] == 2
+    for indication in config["indications"]:
+        assert f"results/fit/{indication}/summary.csv" in result.stdout
+        assert f"results/nma/{indication}/league.csv" in result.stdout
+
+
+def test_fit_jobs_zero_gives_one_job_per_indication():
+    result = snakemake("-n", "--directory", str(ROOT), "--forceall", "--config", "fit_jobs=0")
+    assert result.returncode == 0, result.stderr
     import yaml
 
     indications = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))["indications"]
-    assert result.stdout.count("rule fit_indication:") == len(indications) == 9
+    for indication in indications:
+        assert result.stdout.count(f"rule fit_{indication}:") == 1
+    assert "rule fit_part" not in result.stdout
     assert "rule collect_nma_summary:" in result.stdout
 
 

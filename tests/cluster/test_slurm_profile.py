@@ -16,6 +16,8 @@ ended are the same.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.cluster.helpers import (
@@ -34,12 +36,14 @@ pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 # Only what differs between this one-node test cluster and a real one: no accounting database (job states
 # come from squeue, which the cluster keeps for MinJobAge = 10 min), the first status poll 1 s after a
-# submission instead of the plugin's 40 s, and no wait for a network file system.
+# submission instead of the plugin's 40 s, no wait for a network file system, and fit jobs that fit on this
+# machine's CPUs (the profile asks 4 per fit; --config replaces the profile's list, so fit_jobs is repeated).
 TEST_CLUSTER_ARGS = (
     "--profile", "profiles/slurm",
     "--slurm-status-command", "squeue",
     "--slurm-init-seconds-before-status-checks", "1",
     "--latency-wait", "5",
+    "--config", "fit_jobs=0", f"fit_threads={min(4, os.cpu_count() or 1)}",
 )  # fmt: skip
 STALL = """
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from snakemake.utils import validate
 
 from neuromod_evidence.settings import Settings, config_sections
+from neuromod_evidence.workflow_io import fit_parts
 
 validate(config, "../schemas/config.schema.yaml")
 SETTINGS = Settings.from_config(
@@ -21,17 +22,46 @@ def stage_config(*sections):
     return config_sections(config, *sections)
 
 
-def fit_config(wildcards):
-    """The fit job of one indication (pairwise and network) depends on that indication's configuration, the
-    models and the nma sections only."""
+def fit_config(indications):
+    """A fit job (pairwise and network) depends on its indications' configuration, the models and the nma
+    sections only."""
     sections = stage_config("models", "seed", "nma")
-    sections["indications"] = {
-        wildcards.indication: config["indications"][wildcards.indication]
-    }
+    sections["indications"] = {iid: config["indications"][iid] for iid in indications}
     return sections
 
 
+def evidence_size(indication):
+    """Bytes of an indication's curated outcome and contrast rows: the proxy of its fitting work that balances
+    the fit jobs."""
+    root = Path(config["evidence_dir"]) / indication
+    files = (root / f"{table}.csv" for table in ("outcomes", "contrasts"))
+    return float(sum(p.stat().st_size for p in files if p.exists()))
+
+
+FIT_PARTS = fit_parts(
+    {iid: evidence_size(iid) for iid in INDICATIONS}, config["fit_jobs"]
+)
+
+
 NMA_TABLES = ["networks", "league", "ranks", "splits", "network", "nodes", "absolute"]
+
+
+def fit_outputs(indications):
+    """Every file and folder the fit of ``indications`` writes, declared per indication."""
+    per_indication = {
+        "summary": "results/fit/{indication}/summary.csv",
+        "analyses": "results/fit/{indication}/analyses",
+        **{name: f"results/nma/{{indication}}/{name}.csv" for name in NMA_TABLES},
+        "posteriors": "results/nma/{indication}/posteriors",
+    }
+    folders = ("analyses", "posteriors")
+    return {
+        f"{key}_{iid}": (directory(path) if key in folders else path).format(
+            indication=iid
+        )
+        for iid in indications
+        for key, path in per_indication.items()
+    }
 
 
 def report_nma_inputs(wildcards):

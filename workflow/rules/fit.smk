@@ -1,38 +1,36 @@
 # Stage 3: Bayesian meta-analyses, pairwise (src/neuromod_evidence/models/pipeline.py) and network
 # (src/neuromod_evidence/nma/pipeline.py), docs/methods.md.
-# One job per indication: the jobs run in parallel (or on a cluster); each imports nutpie once, loads both
-# models' densities from numba's on-disk cache (no compilation after the first run on a machine), fits the
-# indication's pairwise analyses and then every candidate network (fitted, or listed with its reason).
+# The indications are split into `fit_jobs` jobs (config; 0 = one per indication, for a cluster), named
+# fit_part1... (or fit_<indication>). The jobs run in parallel (or on a cluster); each imports nutpie once,
+# loads both models' densities from numba's on-disk cache (no compilation after the first run on a machine),
+# and fits, indication by indication, the pairwise analyses and then every candidate network (fitted, or
+# listed with its reason). Every file of every indication is a declared output.
 
 
-rule fit_indication:
-    input:
-        contrasts="results/normalized/contrasts.csv",
-    output:
-        summary="results/fit/{indication}/summary.csv",
-        analyses=directory("results/fit/{indication}/analyses"),
-        networks="results/nma/{indication}/networks.csv",
-        league="results/nma/{indication}/league.csv",
-        ranks="results/nma/{indication}/ranks.csv",
-        splits="results/nma/{indication}/splits.csv",
-        network="results/nma/{indication}/network.csv",
-        nodes="results/nma/{indication}/nodes.csv",
-        absolute="results/nma/{indication}/absolute.csv",
-        posteriors=directory("results/nma/{indication}/posteriors"),
-    log:
-        "logs/fit_indication/{indication}.log",
-    benchmark:
-        "benchmarks/fit_indication/{indication}.tsv"
-    conda:
-        "../../environment.yml"
-    threads: 1  # nutpie samples the chains on threads of its own; on a cluster, profiles/slurm sets 4
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    params:
-        config=fit_config,
-    script:
-        "../../scripts/fit_indication.py"
+for part, members in FIT_PARTS.items():
+
+    rule:
+        name:
+            f"fit_{part}"
+        input:
+            contrasts="results/normalized/contrasts.csv",
+        output:
+            **fit_outputs(members),
+        log:
+            f"logs/fit/{part}.log",
+        benchmark:
+            f"benchmarks/fit/{part}.tsv"
+        conda:
+            "../../environment.yml"
+        threads: config["fit_threads"]
+        resources:
+            mem_mb=3000,
+            runtime=30 * len(members),
+        params:
+            config=fit_config(members),
+            indications=members,
+        script:
+            "../../scripts/fit_indications.py"
 
 
 rule collect_fit_summary:

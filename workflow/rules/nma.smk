@@ -1,5 +1,5 @@
 # Stage 3b: network meta-analyses (src/neuromod_evidence/nma/pipeline.py, docs/methods.md).
-# The networks of an indication are fitted by its fit_indication job (fit.smk), in the process that has
+# The networks of an indication are fitted by the fit job of that indication (fit.smk), in the process that has
 # already imported the samplers: a separate job per indication would pay the imports again for the
 # networks alone. Every candidate network (indication x outcome x window) is fitted or listed with the
 # reason it is not; this rule collects the lists.

@@ -1,6 +1,6 @@
 """The network stage of the workflow: every candidate network of one indication, fitted or listed with why not.
 
-Run by the fit job of each indication (rule ``fit_indication``), after its pairwise analyses, so nutpie is
+Run by the fit job of each indication (rules ``fit_part<i>`` / ``fit_<indication>``), after its pairwise analyses, so nutpie is
 imported once per indication; the network density is a numba callback loaded from the on-disk cache
 (:mod:`.density`), so no job compiles a model after the first run on a machine. Writes the ``NMA`` tables of :mod:`neuromod_evidence.tables` to ``results/nma/<indication>/`` and one
 posterior NetCDF per fitted network to ``results/nma/<indication>/posteriors/<network_id>.nc``; a small job
