@@ -80,3 +80,24 @@ def test_comparison_type():
         comparison_type(["pharmacological"], ["non_pharmacological"])
         == "non_pharmacological_vs_pharmacological"
     )
+
+
+@pytest.mark.parametrize(
+    "family, a, b",
+    [("half_normal", 0.5, 0.0), ("half_cauchy", 0.3, 0.0), ("lognormal_tau2", -2.06, 1.58), ("log_t_tau2", -2.1, 1.5)],
+)
+def test_tau_quantiles_equal_scipy_stats_exactly(family, a, b):
+    """ppf avoids importing scipy.stats (the report needs only quantiles) but must be the same numbers."""
+    import numpy as np
+    from scipy import stats
+
+    from neuromod_evidence.models.priors import RHODES_DF, TauPrior
+
+    q = np.linspace(0.0005, 0.9995, 2001)
+    reference = {
+        "half_normal": lambda: stats.halfnorm.ppf(q, scale=a),
+        "half_cauchy": lambda: stats.halfcauchy.ppf(q, scale=a),
+        "lognormal_tau2": lambda: np.exp(0.5 * stats.norm.ppf(q, a, b)),
+        "log_t_tau2": lambda: np.exp(0.5 * stats.t.ppf(q, RHODES_DF, a, b)),
+    }[family]()
+    assert np.array_equal(TauPrior(family, a, b).ppf(q), reference)

@@ -144,3 +144,21 @@ def test_no_integer_denominator_reproduces_some_percentages():
     # SENZA-RCT tonic leg-pain responders, printed 55.5 %, with at most 97 participants: no k/n prints so
     assert cv.feasible_denominators(55.5, 97) == []
     assert cv.percent_decimals(55.5) == 1 and cv.percent_decimals(9.0) == 0
+
+
+def test_quantiles_equal_scipy_stats_exactly():
+    """conversions uses scipy.special (fast to import) for the quantiles scipy.stats computes the same way."""
+    import numpy as np
+    from scipy import stats
+
+    from neuromod_evidence.normalize.conversions import ci_quantile, se_from_p
+
+    for level in (0.5, 0.8, 0.9, 0.95, 0.99):
+        upper = 1 - (1 - level) / 2
+        assert ci_quantile(level, None) == float(stats.norm.ppf(upper))
+        for df in (1, 4, 19, 59):
+            assert ci_quantile(level, df) == float(stats.t.ppf(upper, df))
+    for p in (0.001, 0.036, 0.2):
+        assert se_from_p(0.5, p) == 0.5 / float(stats.norm.ppf(1 - p / 2))
+        assert se_from_p(0.5, p, 30) == 0.5 / float(stats.t.ppf(1 - p / 2, 30))
+    assert np.isfinite(ci_quantile(0.95, 2.5))

@@ -32,7 +32,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 COMPARISON_TYPES = (
     "pharmacological_vs_placebo",
@@ -129,6 +128,8 @@ class TauPrior:
 
     def logpdf(self, tau):
         """Log density of tau (not of log tau) for tau > 0."""
+        from scipy import stats  # here, not at the top: the report imports this module and never needs it
+
         tau = np.asarray(tau, dtype=float)
         with np.errstate(divide="ignore"):
             if self.family == "half_normal":
@@ -142,14 +143,18 @@ class TauPrior:
             return stats.t.logpdf(z, RHODES_DF, self.a, self.b) + math.log(2.0) - np.log(tau)
 
     def ppf(self, q):
+        """Quantiles of tau, from the special functions scipy.stats itself calls (the same floating-point
+        operations as ``stats.halfnorm.ppf(q, scale=a)`` etc., tested) without importing scipy.stats."""
+        from scipy import special
+
         q = np.asarray(q, dtype=float)
         if self.family == "half_normal":
-            return stats.halfnorm.ppf(q, scale=self.a)
+            return special.ndtri((1.0 + q) / 2.0) * self.a
         if self.family == "half_cauchy":
-            return stats.halfcauchy.ppf(q, scale=self.a)
+            return np.tan(np.pi / 2.0 * q) * self.a
         if self.family == "lognormal_tau2":
-            return np.exp(0.5 * stats.norm.ppf(q, self.a, self.b))
-        return np.exp(0.5 * stats.t.ppf(q, RHODES_DF, self.a, self.b))
+            return np.exp(0.5 * (special.ndtri(q) * self.b + self.a))
+        return np.exp(0.5 * (special.stdtrit(RHODES_DF, q) * self.b + self.a))
 
     def median(self) -> float:
         return float(self.ppf(0.5))

@@ -43,9 +43,8 @@ def write_analysis_downloads(inputs: ReportInputs, out_dir: Path, aid: str) -> N
     """Write ``out_dir/downloads/analyses/<aid>/`` (run by the figure workers, one analysis each)."""
     target = Path(out_dir) / "downloads" / "analyses" / aid
     for name, table in ANALYSIS_TABLES.items():
-        src = inputs.analysis_file(aid, name)
-        if src.exists():
-            write_table(table, read_table(table, src), target / name, for_people=True)
+        if inputs.analysis_file(aid, name).exists():
+            write_table(table, inputs.analysis_table(aid, name, table), target / name, for_people=True)
     for name in ANALYSIS_COPIES:
         src = inputs.analysis_file(aid, name)
         if src.exists():

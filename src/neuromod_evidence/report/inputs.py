@@ -66,6 +66,7 @@ class ReportInputs:
     outcomes: pd.DataFrame = field(default_factory=lambda: empty_frame(NORMALIZED_OUTCOMES))
     crosscheck: pd.DataFrame = field(default_factory=lambda: empty_frame(CROSSCHECK))
     nma: dict[str, pd.DataFrame] = field(default_factory=lambda: {n: empty_frame(t) for n, t in NMA.items()})
+    _analysis_tables: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def networks_of(self, indication: str) -> dict[str, pd.DataFrame]:
         """The network tables' rows of one indication, by table name (networks, league, ranks, ...)."""
@@ -85,19 +86,25 @@ class ReportInputs:
     def analysis_file(self, analysis_id: str, name: str) -> Path:
         return fit_analysis_dir(self.fit_dir, analysis_id) / name
 
+    def analysis_table(self, analysis_id: str, name: str, table: Table) -> pd.DataFrame:
+        """One of an analysis's tables (``studies.csv``, ...), read once per process: the view model and the
+        downloads of the analysis share it. Empty when the fit wrote none."""
+        key = (analysis_id, name)
+        if key not in self._analysis_tables:
+            path = self.analysis_file(analysis_id, name)
+            self._analysis_tables[key] = read_table(table, path) if path.exists() else empty_frame(table)
+        return self._analysis_tables[key]
+
     def studies(self, analysis_id: str) -> pd.DataFrame:
-        """The engine's per-study table of one analysis (STUDIES contract); empty when it wrote none."""
-        path = self.analysis_file(analysis_id, "studies.csv")
-        return read_table(STUDIES, path) if path.exists() else empty_frame(STUDIES)
+        """The engine's per-study table of one analysis (STUDIES contract)."""
+        return self.analysis_table(analysis_id, "studies.csv", STUDIES)
 
     def heterogeneity(self, analysis_id: str) -> pd.DataFrame:
-        """tau², Q, df, p and I² of one analysis (HETEROGENEITY); empty for runs before it was written."""
-        path = self.analysis_file(analysis_id, "heterogeneity.csv")
-        return read_table(HETEROGENEITY, path) if path.exists() else empty_frame(HETEROGENEITY)
+        """tau², Q, df, p and I² of one analysis (HETEROGENEITY)."""
+        return self.analysis_table(analysis_id, "heterogeneity.csv", HETEROGENEITY)
 
     def sensitivity(self, analysis_id: str) -> pd.DataFrame:
-        path = self.analysis_file(analysis_id, "sensitivity.csv")
-        return read_table(SENSITIVITY, path) if path.exists() else empty_frame(SENSITIVITY)
+        return self.analysis_table(analysis_id, "sensitivity.csv", SENSITIVITY)
 
 
 def load_inputs(
