@@ -17,7 +17,10 @@ def test_written_tables_read_back_typed_with_empty_cells_as_missing(tmp_path):
     import pandas as pd
 
     kinds = {c: HETEROGENEITY.kind(c) for c in HETEROGENEITY.columns}
-    row = {c: (1.5 if k == "float" else 3 if k == "int" else True if k == "bool" else "a") for c, k in kinds.items()}
+    row = {
+        c: (1.5 if k == "float" else 3 if k == "int" else True if k == "bool" else "a")
+        for c, k in kinds.items()
+    }
     empty = dict.fromkeys(HETEROGENEITY.columns)
     write_table(HETEROGENEITY, pd.DataFrame([row, empty]), tmp_path / "h.csv")
     back = read_table(HETEROGENEITY, tmp_path / "h.csv")

@@ -84,7 +84,12 @@ def test_comparison_type():
 
 @pytest.mark.parametrize(
     "family, a, b",
-    [("half_normal", 0.5, 0.0), ("half_cauchy", 0.3, 0.0), ("lognormal_tau2", -2.06, 1.58), ("log_t_tau2", -2.1, 1.5)],
+    [
+        ("half_normal", 0.5, 0.0),
+        ("half_cauchy", 0.3, 0.0),
+        ("lognormal_tau2", -2.06, 1.58),
+        ("log_t_tau2", -2.1, 1.5),
+    ],
 )
 def test_tau_quantiles_equal_scipy_stats_exactly(family, a, b):
     """ppf avoids importing scipy.stats (the report needs only quantiles) but must be the same numbers."""
