@@ -54,12 +54,12 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
     rows: list[dict[str, Any]] = []
     trials = evidence.trials.set_index("trial_id", drop=False)
     for iid, ind in settings.indications.items():
-        own = trials[trials["indication"] == iid]
+        own = [trial for _, trial in trials[trials["indication"] == iid].iterrows()]  # once, not per analysis
         for oid, outcome in ind.outcomes.items():
             for comp in ind.comparisons.values():
                 for window in outcome.windows:
                     aid = analysis_id(iid, oid, comp.id, window.id)
-                    for _, trial in own.iterrows():
+                    for trial in own:
                         built = TrialContrast(
                             trial, index, outcome, comp, window, settings, pooled, ledger
                         ).build()

@@ -38,8 +38,8 @@ class TrialContrast:
 
     # -- selection ------------------------------------------------------------------------------
     def build(self) -> dict[str, Any] | None:
-        if self.arms_t.empty or self.arms_c.empty:
-            return None
+        if self.arms_t.empty or self.arms_c.empty or (self.rows.empty and self.reported.empty):
+            return None  # nothing to select from (most trial x analysis pairs): skip the filtering below
         side_t = self.rows[self.rows["arm_id"].isin(self.arms_t["arm_id"])]
         side_c = self.rows[self.rows["arm_id"].isin(self.arms_c["arm_id"])]
         reported = self.reported[
