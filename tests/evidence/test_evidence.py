@@ -224,3 +224,25 @@ def test_a_huge_file_is_refused_at_once_and_problems_are_capped(knee, monkeypatc
     assert len(err.problems) == 51 and "more problems (only the first 50 are listed)" in str(err.problems[-1])
     monkeypatch.setattr(loading, "MAX_FILE_BYTES", 1000)
     assert "larger than the limit of 1,000 bytes" in str(_error(root, config))
+
+
+def test_files_validated_together_still_report_the_one_file_and_line(tmp_path):
+    """Same-header files of several indications are validated in one pandera run; a defect must still be
+    reported against its own file and spreadsheet line, and nothing against the clean files."""
+    root = tmp_path / "ev"
+    knee_evidence(root)
+    config = knee_config(root)
+    config["indications"]["other"] = {
+        "label": "Other",
+        "outcomes": {"pain_intensity": {}},
+        "comparisons": {"x": {"label": "x", "intervention": ["pns"], "comparator": ["placebo_sham"]}},
+    }
+    write_indication(
+        root, "other", [trial("other_a2020", "other")],
+        [arm("other_a2020", "pns", "pns", 10), arm("other_a2020", "sham", "placebo_sham", -3)],
+        [outcome("o-pns", "other_a2020", "pns", mean=3, sd=1, n=10, scale="nrs_0_10")],
+    )  # fmt: skip
+    err = _error(root, Settings.from_config(config))
+    assert [(p.file.split("/ev/")[1], p.line, p.field) for p in err.problems] == [
+        ("other/arms.csv", 3, "n_randomized")
+    ], err.problems

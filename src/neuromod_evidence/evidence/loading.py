@@ -8,6 +8,7 @@ header is line 1, the first data row is line 2.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -152,43 +153,41 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
 
     ``evidence_dir`` overrides ``settings.evidence_dir`` (the command line's --evidence-dir)."""
     evidence_dir = Path(evidence_dir or settings.evidence_dir)
-    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLE_FILES, *OPTIONAL_FILES)}
-    problems: list[Problem] = []
+    slots: list[_Slot] = []  # every file (and folder-level finding) in reading order
     files: list[str] = []
     for indication in settings.indications:
         folder = evidence_dir / indication
         if not folder.is_dir():
-            problems.append(
-                Problem(str(folder), None, "(folder)", f"no evidence folder for indication '{indication}'")
-            )
+            slots.append(_Slot([Problem(str(folder), None, "(folder)",
+                                        f"no evidence folder for indication '{indication}'")]))  # fmt: skip
             continue
         for table in (*TABLE_FILES, *OPTIONAL_FILES):
             path = folder / f"{table}.csv"
             if table in OPTIONAL_FILES and not path.is_file():
                 continue
             if not path.is_file():
-                problems.append(
-                    Problem(str(path), None, "(file)", "missing (every indication needs all four tables)")
-                )
+                slots.append(_Slot([Problem(str(path), None, "(file)",
+                                            "missing (every indication needs all four tables)")]))  # fmt: skip
                 continue
             files.append(str(path))
             try:
                 raw = read_table(path, table)
             except EvidenceError as exc:
-                problems.extend(exc.problems)
+                slots.append(_Slot(list(exc.problems)))
                 continue
             found = _non_finite_problems(raw, table, path)
-            if not found:
-                validated, found = _schema_problems(raw, table, path)
-            else:
-                validated = None
-            problems.extend(found)
-            if validated is not None:
-                validated["indication_folder"] = indication
-                frames[table].append(validated)
-        problems.extend(check_changelog(folder))  # optional dated log of changes (the report's evidence date)
+            slots.append(_Slot(found, None if found else raw, table, path, indication))
+        slots.append(
+            _Slot(check_changelog(folder))
+        )  # optional dated log of changes (the report's evidence date)
+    _validate_slots(slots)
+    problems = [p for slot in slots for p in slot.problems]
     if problems:
         raise EvidenceError(_capped(problems))
+    frames: dict[str, list[pd.DataFrame]] = {t: [] for t in (*TABLE_FILES, *OPTIONAL_FILES)}
+    for slot in slots:
+        if slot.validated is not None:
+            frames[slot.table].append(slot.validated.assign(indication_folder=slot.indication))
     tables = {t: _concat(frames[t], schemas.TABLES[t]) for t in TABLE_FILES}
     rob = _concat(frames["rob"], schemas.ROB)
     evidence = Evidence(**tables, files=files, rob=rob)
@@ -196,6 +195,43 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
     if problems:
         raise EvidenceError(_capped(problems))
     return evidence
+
+
+@dataclass
+class _Slot:
+    """One file read for validation (or a finding about a folder), in reading order."""
+
+    problems: list[Problem]
+    raw: pd.DataFrame | None = None
+    table: str = ""
+    path: Path | None = None
+    indication: str = ""
+    validated: pd.DataFrame | None = None
+
+
+def _validate_slots(slots: list[_Slot]) -> None:
+    """Validate every file read. Files of one table with the same header are validated together, once
+    (45 separate pandera runs cost seconds); when that finds anything, each file of the group is validated on
+    its own, so every message (and a uniqueness rule) is about one file, exactly as before."""
+    groups: dict[tuple, list[_Slot]] = {}
+    for slot in slots:
+        if slot.raw is not None:
+            groups.setdefault((slot.table, tuple(slot.raw.columns)), []).append(slot)
+    for (table, _), group in groups.items():
+        if len(group) > 1:
+            validated, found = _schema_problems(
+                pd.concat([s.raw for s in group], ignore_index=True), table, group[0].path
+            )
+            if not found:
+                start = 0
+                for slot in group:
+                    stop = start + len(slot.raw)
+                    slot.validated = validated.iloc[start:stop].reset_index(drop=True)
+                    start = stop
+                continue
+        for slot in group:
+            slot.validated, found = _schema_problems(slot.raw, table, slot.path)
+            slot.problems.extend(found)
 
 
 def _concat(frames: list[pd.DataFrame], schema: pa.DataFrameSchema) -> pd.DataFrame:
