@@ -1,4 +1,4 @@
-"""How the indications are grouped into fit jobs (workflow_io.fit_parts)."""
+"""workflow_io: how the indications are grouped into fit jobs (fit_parts), and what a stage log keeps."""
 
 from __future__ import annotations
 
@@ -24,3 +24,18 @@ def test_every_indication_is_in_exactly_one_job_and_no_job_is_empty():
         members = [i for m in parts.values() for i in m]
         assert sorted(members) == sorted(weights) and len(members) == len(set(members))
         assert len(parts) == min(n_jobs, len(weights)) and all(parts.values())
+
+
+def test_the_log_leaves_out_arviz_preview_notices_but_keeps_its_warnings(tmp_path):
+    import logging
+
+    from neuromod_evidence.workflow_io import logged
+
+    log_file = tmp_path / "stage.log"
+    with logged(str(log_file)):
+        logging.getLogger("arviz.preview").info("arviz_base not installed")
+        logging.getLogger("arviz.preview").warning("something that matters")
+        logging.getLogger("neuromod_evidence.models").info("analysis 1 of 2")
+    text = log_file.read_text(encoding="utf-8")
+    assert "not installed" not in text
+    assert "something that matters" in text and "analysis 1 of 2" in text

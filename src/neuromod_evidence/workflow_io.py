@@ -24,6 +24,8 @@ def logged(log_path: str, progress: bool = False) -> Iterator[None]:
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # ArviZ announces at INFO that its optional preview packages are absent; we use none of them.
+    logging.getLogger("arviz.preview").setLevel(logging.WARNING)
     logging.captureWarnings(True)
     terminal = logging.StreamHandler(sys.stderr) if progress else None
     if terminal is not None:
