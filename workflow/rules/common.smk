@@ -31,11 +31,15 @@ def fit_config(indications):
 
 
 def evidence_size(indication):
-    """Bytes of an indication's curated outcome and contrast rows: the proxy of its fitting work that balances
-    the fit jobs."""
+    """Lines of an indication's curated outcome and contrast tables: the proxy of its fitting work (the number
+    of analyses follows the rows, not their length) that balances the fit jobs."""
     root = Path(config["evidence_dir"]) / indication
-    files = (root / f"{table}.csv" for table in ("outcomes", "contrasts"))
-    return float(sum(p.stat().st_size for p in files if p.exists()))
+    files = [root / f"{table}.csv" for table in ("outcomes", "contrasts")]
+    return float(
+        sum(
+            len(p.read_text(encoding="utf-8").splitlines()) for p in files if p.exists()
+        )
+    )
 
 
 FIT_PARTS = fit_parts(
