@@ -35,6 +35,15 @@ def _rewrite(root, table, mutate):
     return path
 
 
+def _add_other_indication(config: dict) -> None:
+    """A second indication (PNS vs sham, pain intensity) beside the knee one."""
+    config["indications"]["other"] = {
+        "label": "Other",
+        "outcomes": {"pain_intensity": {}},
+        "comparisons": {"x": {"label": "x", "intervention": ["pns"], "comparator": ["placebo_sham"]}},
+    }
+
+
 def _error(root, config) -> EvidenceError:
     with pytest.raises(EvidenceError) as info:
         load_evidence(config, root)
@@ -113,11 +122,7 @@ def test_duplicated_trial_id_across_indications(tmp_path):
     root = tmp_path / "ev"
     knee_evidence(root)
     config = knee_config(root)
-    config["indications"]["other"] = {
-        "label": "Other",
-        "outcomes": {"pain_intensity": {}},
-        "comparisons": {"x": {"label": "x", "intervention": ["pns"], "comparator": ["placebo_sham"]}},
-    }
+    _add_other_indication(config)
     write_indication(
         root, "other", [trial("knee_a2020", "other")],
         [arm("knee_a2020", "pns", "pns", 10), arm("knee_a2020", "sham", "placebo_sham", 10)], [],
@@ -232,11 +237,7 @@ def test_files_validated_together_still_report_the_one_file_and_line(tmp_path):
     root = tmp_path / "ev"
     knee_evidence(root)
     config = knee_config(root)
-    config["indications"]["other"] = {
-        "label": "Other",
-        "outcomes": {"pain_intensity": {}},
-        "comparisons": {"x": {"label": "x", "intervention": ["pns"], "comparator": ["placebo_sham"]}},
-    }
+    _add_other_indication(config)
     write_indication(
         root, "other", [trial("other_a2020", "other")],
         [arm("other_a2020", "pns", "pns", 10), arm("other_a2020", "sham", "placebo_sham", -3)],
