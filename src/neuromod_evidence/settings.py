@@ -83,6 +83,7 @@ class Outcome:
     unit: str
     tau_prior: str | None
     windows: tuple[Window, ...]
+    effect_prior: str | None = None  # None: models.effect_prior of the measure
 
     def window_of(self, months: float) -> Window | None:
         """The window a follow-up falls in ([lo, hi); the last window also takes its end)."""
@@ -302,6 +303,7 @@ def _outcome(oid: str, o: dict[str, Any], default_windows: tuple[Window, ...]) -
         unit=o.get("unit", ""),
         tau_prior=o.get("tau_prior"),
         windows=windows,
+        effect_prior=o.get("effect_prior"),
     )
 
 

@@ -70,3 +70,33 @@ def test_fit_all_synthetic(tmp_path):
     out2 = tmp_path / "b" / "summary.csv"
     fit_all(FIXTURE, settings, out2.parent)
     assert out1.read_bytes() == out2.read_bytes()
+
+
+def test_an_outcome_effect_prior_overrides_the_measure_default():
+    """ODI (0-100) and opioid dose (mg/day) carry their own pooled-effect prior; pain keeps models.effect_prior.MD."""
+    from neuromod_evidence.models.pipeline import settings_for
+
+    settings = Settings.from_config(small_config())
+
+    def prior_of(indication: str, outcome: str) -> tuple[float, float]:
+        rows = pd.DataFrame([{"indication": indication, "outcome": outcome, "measure": "MD",
+                              "direction": "lower_is_better", "intervention_class": "pns",
+                              "comparator_class": "cmm"}])  # fmt: skip
+        prior = settings_for(settings, rows).effect_prior
+        return prior.mean, prior.sd
+
+    assert prior_of("pns_low_back", "disability_odi") == (0.0, 100.0)
+    assert prior_of("pns_low_back", "pain_intensity") == (0.0, 10.0)
+    assert settings.outcomes["opioid_dose"].effect_prior == "normal:0,1000"
+
+
+def test_a_bad_outcome_effect_prior_fails_before_sampling_naming_its_key():
+    from neuromod_evidence.config import ConfigError
+
+    config = small_config()
+    config["outcomes"]["disability_odi"]["effect_prior"] = "normal:0"  # no SD: the schema refuses it
+    with pytest.raises(ConfigError, match="outcomes/disability_odi/effect_prior"):
+        Settings.from_config(config)
+    config["outcomes"]["disability_odi"]["effect_prior"] = "normal:0,0"  # well formed, but SD 0
+    with pytest.raises(PriorError, match="outcomes/disability_odi/effect_prior"):
+        check_priors(Settings.from_config(config))

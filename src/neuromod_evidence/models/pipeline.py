@@ -50,6 +50,7 @@ def settings_for(settings: Settings, rows: pd.DataFrame) -> AnalysisSettings:
         tau_prior=oc.tau_prior,
         seed=int(settings.seed),
         comparison_type=ctype,
+        effect_prior=oc.effect_prior,
     )
 
 
@@ -59,6 +60,12 @@ def check_priors(settings: Settings) -> None:
     for spec in models.effect_prior.values():
         parse_effect_prior(spec)
     parse_effect_prior(models.baseline_prior)
+    for oid, outcome in settings.outcomes.items():
+        if outcome.effect_prior:
+            try:
+                parse_effect_prior(outcome.effect_prior)
+            except PriorError as exc:
+                raise PriorError(f"config outcomes/{oid}/effect_prior: {exc}") from exc
     for iid, ind in settings.indications.items():
         for oid, oc in ind.outcomes.items():
             if not oc.tau_prior:

@@ -42,7 +42,7 @@ def priors_for(settings: Settings, cand: Candidate) -> dict:
     base = parse_effect_prior(settings.models.baseline_prior)
     return {
         "tau": parse_tau_prior(oc.tau_prior or "half-normal:0.5", cand.measure, ctype),
-        "effect": parse_effect_prior(settings.models.effect_prior[cand.measure]),
+        "effect": parse_effect_prior(oc.effect_prior or settings.models.effect_prior[cand.measure]),
         "baseline": EffectPrior(base.mean, base.sd, base.spec),
     }
 

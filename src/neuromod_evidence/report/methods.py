@@ -41,7 +41,7 @@ def _outcome_row(o, effect_prior: dict[str, str]) -> dict:
         "direction": "lower is better" if o.direction == "lower_is_better" else "higher is better",
         "mcid": f"{o.mcid} {o.unit}".strip(),
         "tau_prior": describe_prior(o.tau_prior or ""),
-        "effect_prior": describe_prior(effect_prior.get(o.measure, "")),
+        "effect_prior": describe_prior(o.effect_prior or effect_prior.get(o.measure, "")),
     }
 
 
