@@ -72,10 +72,14 @@ NORMALIZED_ARMS = _t(
     "trial_id arm_id label class n_randomized source location quote status notes",
     floats="n_randomized",
 )
+# Where a normalized outcome row's registry numbers came from (empty for a publication's own numbers): the NCT
+# id, the registry's group and time frame, and the record's last-update date (issue 10: registry provenance).
+REGISTRY_PROVENANCE = "registry_id registry_group registry_time_frame registry_last_update"
 NORMALIZED_OUTCOMES = _t(
     "outcomes",
     f"{_CURATED_OUTCOME_COLUMNS} window mean_common sd_common n_used events_used total_used sd_method "
-    "sd_from_median events_derived n_assumed usable problem total_min total_max source_kind",
+    "sd_from_median events_derived n_assumed usable problem total_min total_max source_kind "
+    f"{REGISTRY_PROVENANCE}",
     floats=f"timepoint_months {_CURATED_VALUES} mean_common sd_common n_used events_used total_used total_min total_max",
     bools="sd_from_median events_derived n_assumed usable",
 )

@@ -126,9 +126,15 @@ def test_an_accepted_registry_trial_enters_the_analyses_with_its_provenance(tmp_
         assert part in row["notes"]
     written = read_table(CONTRASTS, tmp_path / "normalized" / "contrasts.csv")
     assert set(written["source_kind"]) == {"publication", "registry"}
-    assert (
-        read_table(NORMALIZED_OUTCOMES, tmp_path / "normalized" / "outcomes.csv")["source_kind"].notna().all()
-    )
+    outcomes = read_table(NORMALIZED_OUTCOMES, tmp_path / "normalized" / "outcomes.csv")
+    assert outcomes["source_kind"].notna().all()
+    # the provenance is also in columns of its own (the report reads them, not the notes)
+    reg = outcomes.set_index("row_id").loc["nct99999901-reg1-pain_intensity-6m-scs_plus_cmm"]
+    assert (reg["registry_id"], reg["registry_group"], reg["registry_time_frame"], reg["registry_last_update"]) == (
+        NCT, "SCS Plus CMM", "6 months", "2024-05-01"
+    )  # fmt: skip
+    publication = outcomes[outcomes["source_kind"] == "publication"]
+    assert len(publication) and publication["registry_id"].isna().all()
 
 
 def test_an_accepted_trial_without_arm_classes_is_listed_not_guessed(tmp_path):
@@ -153,6 +159,7 @@ def test_with_the_publication_present_its_numbers_win_and_the_disagreement_is_li
     out = result.outcomes.set_index("row_id")
     filled = out.loc["s-pain-scs"]
     assert (filled["sd"], filled["source_kind"]) == (20.1, "publication+registry")
+    assert (filled["registry_id"], filled["registry_last_update"]) == (NCT, "2024-05-01")
     assert f"sd from the registry {NCT}" in filled["notes"]
     held = out.loc["synth2019-reg1-pain_intensity-6m-conventional_medical_management_cmm"]
     assert not held["usable"] and "differs from the publication's row s-pain-cmm" in held["problem"]

@@ -35,7 +35,8 @@ from ..evidence import Evidence
 from ..screening.crosscheck import STATISTICS, compare_statistic, match_arms
 from ..screening.decisions import Decisions
 from ..settings import Settings
-from .registry_trials import evidence_rows, new_trial, provenance
+from ..tables import REGISTRY_PROVENANCE
+from .registry_trials import evidence_rows, new_trial, provenance, registry_provenance
 
 DISPERSION = ("sd", "se", "ci_low", "ci_high", "ci_level")
 TOLERANCE_MONTHS = 0.5
@@ -56,6 +57,8 @@ def with_registry_results(
     outcomes = evidence.outcomes.copy()
     outcomes["source_kind"] = "publication"
     outcomes["_hold"] = None
+    for column in REGISTRY_PROVENANCE.split():
+        outcomes[column] = None
     mode = settings.normalize.registry_results
     if mode == "off" or registry.empty:
         return replace(evidence, outcomes=outcomes)
@@ -195,6 +198,8 @@ def _against_publication(
         for c in fill:
             outcomes.at[p.name, c] = r[c]
         outcomes.at[p.name, "source_kind"] = "publication+registry"
+        for column, value in registry_provenance(r).items():
+            outcomes.at[p.name, column] = value
         note = f"{', '.join(fill)} from the {provenance(r)}"
         outcomes.at[p.name, "notes"] = "; ".join(x for x in (p["notes"], note) if not _missing(x) and x)
         return f"its {', '.join(fill)} filled the publication's row {p['row_id']} (normalize.registry_results: fill)"

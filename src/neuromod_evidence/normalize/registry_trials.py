@@ -50,7 +50,19 @@ def evidence_rows(reg: pd.DataFrame, registry_file: str, indication: str) -> pd.
     out["indication_folder"] = indication
     out["source_kind"] = "registry"
     out["_hold"] = None
+    for column, value in registry_provenance(reg).items():
+        out[column] = value
     return out
+
+
+def registry_provenance(reg: pd.DataFrame | pd.Series) -> dict[str, Any]:
+    """The REGISTRY_PROVENANCE columns of registry rows (a frame) or of one row (a series)."""
+    return {
+        "registry_id": reg["nct_id"],
+        "registry_group": reg["registry_group_title"],
+        "registry_time_frame": reg["time_frame"],
+        "registry_last_update": reg["last_update_posted"],
+    }
 
 
 def _year(reg: pd.DataFrame) -> float | None:

@@ -28,7 +28,6 @@ PRISMA_COUNTS = (
 )
 SEVERITY_ORDER = {"excluded": 0, "warning": 1, "info": 2}
 # a registry row's provenance as normalize/registry_trials.provenance writes it into the row's notes
-PROVENANCE = re.compile(r"registry (NCT\d{8}) \(last update posted ([^)]*)\)")
 REGISTRY_FLAG = "registry-sourced, not peer-reviewed"
 
 
@@ -207,10 +206,10 @@ def registry_provenance(inputs: ReportInputs, contrasts: pd.DataFrame) -> list[d
     for _, c in contrasts[contrasts["source_kind"].fillna("").str.contains("registry")].iterrows():
         ids = set(str(c["source_rows"] or "").split(";"))
         rows = outcomes[(outcomes["trial_id"] == c["trial_id"]) & outcomes["row_id"].isin(ids)]
-        dates = [m.groups() for note in rows["notes"].dropna() for m in PROVENANCE.finditer(str(note))]
-        for nct, date in dates:
-            found.setdefault(nct, date)
-        if not dates:  # provenance not in the notes: the NCT ids the contrast cites
+        records = rows[rows["registry_id"].notna()]
+        for nct, date in zip(records["registry_id"], records["registry_last_update"], strict=True):
+            found.setdefault(str(nct), text(date) or "not stated")
+        if records.empty:  # a reported contrast, not arm rows: the NCT ids the contrast cites
             for token in str(c["sources"] or "").split(";"):
                 if re.fullmatch(r"NCT\d{8}", token.strip()):
                     found.setdefault(token.strip(), "not stated")
