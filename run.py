@@ -87,7 +87,7 @@ def main(argv: list[str]) -> int:
     if command == "report":
         ensure_venv("base")
         cmd = [str(BIN / "snakemake"), "--cores", str(min(2, os.cpu_count() or 1)), *rest]
-        print("running the workflow (the very first run also compiles the model once, about a minute; "
+        print("running the workflow (the very first run compiles the models once, about 10 s more; "
               "later runs take about half a minute)", flush=True)  # fmt: skip
         code = subprocess.run(cmd, cwd=ROOT, env=environment()).returncode
         index = ROOT / "results" / "report" / "index.html"
