@@ -84,6 +84,7 @@ class Outcome:
     tau_prior: str | None
     windows: tuple[Window, ...]
     effect_prior: str | None = None  # None: models.effect_prior of the measure
+    safety: bool = False  # listed in the indication's safety table (report/safety_view.py)
 
     def window_of(self, months: float) -> Window | None:
         """The window a follow-up falls in ([lo, hi); the last window also takes its end)."""
@@ -304,6 +305,7 @@ def _outcome(oid: str, o: dict[str, Any], default_windows: tuple[Window, ...]) -
         tau_prior=o.get("tau_prior"),
         windows=windows,
         effect_prior=o.get("effect_prior"),
+        safety=bool(o.get("safety", False)),
     )
 
 

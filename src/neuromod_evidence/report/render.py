@@ -30,6 +30,7 @@ from .living_view import living_header, search_status
 from .methods import methods_context, software_versions
 from .nma_view import network_sections
 from .parallel import in_worker_processes
+from .safety_view import safety_rows
 from .sof_view import sof_rows
 from .text import fmt_prob
 
@@ -124,6 +125,7 @@ def _indication(
         "prisma": prisma_counts(inputs, iid, evidence, n_analysed, searched),
         "issues": indication_issues(inputs, trial_ids, iid),
         "disagreements": registry_disagreements(inputs, trial_ids),
+        "safety": safety_rows(inputs, iid, settings),
         "page": f"{iid}.html",
         "networks": _networks(inputs, settings, iid, out_dir),
     }
