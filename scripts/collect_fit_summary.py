@@ -1,6 +1,6 @@
 """Snakemake adapter of rule collect_fit_summary: the per-indication summaries as one table."""
 
-from neuromod_evidence.models.pipeline import collect_summary_files
+from neuromod_evidence.models.collect import collect_summary_files
 from neuromod_evidence.workflow_io import logged
 
 if __name__ == "__main__":

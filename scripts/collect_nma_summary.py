@@ -1,6 +1,6 @@
 """Snakemake adapter of rule collect_nma_summary: the per-indication network lists as one table."""
 
-from neuromod_evidence.nma.pipeline import collect_networks
+from neuromod_evidence.nma.collect import collect_networks
 from neuromod_evidence.workflow_io import logged
 
 if __name__ == "__main__":

@@ -281,7 +281,8 @@ def write_screening(folder: Path) -> None:
 
 def _fit(contrasts_csv: Path, settings: Settings, out_dir: Path) -> None:
     """The fit stage as the workflow runs it: one job per indication, then the collected summary."""
-    from neuromod_evidence.models.pipeline import collect_summary_files, fit_all
+    from neuromod_evidence.models.collect import collect_summary_files
+    from neuromod_evidence.models.pipeline import fit_all
 
     for iid in settings.indications:
         fit_all(contrasts_csv, settings, out_dir / iid / "analyses", indication=iid,

@@ -20,6 +20,7 @@ for part, members in FIT_PARTS.items():
             f"logs/fit/{part}.log",
         benchmark:
             f"benchmarks/fit/{part}.tsv"
+        priority: 10  # the longest jobs, on the critical path: before the screening queue, which only the report waits for
         conda:
             "../../environment.yml"
         threads: config["fit_threads"]

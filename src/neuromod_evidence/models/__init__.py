@@ -17,6 +17,7 @@ Modules, one concern each (imports run downwards; no cycles):
 - ``analysis``           ``run_analysis(rows, settings, engine, meta)``: one analysis end to end
 - ``io``                 ``write_analysis(result, out_dir)`` and summary.csv, through ``tables.write_table``
 - ``pipeline``           all analyses of ``results/normalized/contrasts.csv``
+- ``collect``            the per-indication summaries as one ``summary.csv`` (pandas only: a light job)
 
 Study-level effect sizes are in ``neuromod_evidence.effects`` (shared with the normalize stage).
 Importing this package does not import PyMC; only ``compiled`` does, lazily.

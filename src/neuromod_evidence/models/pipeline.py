@@ -18,6 +18,7 @@ import pandas as pd
 from ..settings import Settings
 from ..tables import CONTRASTS, SUMMARY, read_table, write_table
 from .analysis import AnalysisSettings, run_analysis
+from .collect import collect_summaries
 from .io import write_analysis
 from .priors import PriorError, comparison_type, parse_effect_prior, parse_tau_prior
 
@@ -145,19 +146,3 @@ def provenance(rows: pd.DataFrame) -> dict[str, str]:
         "source_kind": "+".join(k for k in ("publication", "registry") if k in kinds),
         "sources": ";".join(sorted(sources)),
     }
-
-
-def collect_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """One summary table from several (per analysis or per indication), sorted by analysis id."""
-    frames = [f for f in frames if len(f)]
-    if not frames:
-        return pd.DataFrame(columns=list(SUMMARY.columns))
-    df = pd.concat(frames, ignore_index=True).reindex(columns=list(SUMMARY.columns))
-    return df.sort_values("analysis_id", kind="stable").reset_index(drop=True)
-
-
-def collect_summary_files(paths, out_csv) -> pd.DataFrame:
-    """``results/fit/summary.csv`` from the per-indication summaries of the fit jobs."""
-    summary = collect_summaries([read_table(SUMMARY, p) for p in paths])
-    write_table(SUMMARY, summary, out_csv)
-    return summary

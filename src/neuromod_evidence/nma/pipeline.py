@@ -169,12 +169,3 @@ def fit_indication_networks(contrasts_csv, settings: Settings, indication: str, 
         df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(table.columns))
         write_table(table, df.reindex(columns=list(table.columns)), out_dir / f"{name}.csv")
     return networks
-
-
-def collect_networks(paths, out_csv) -> pd.DataFrame:
-    """``results/nma/summary.csv``: every candidate network of every indication."""
-    frames = [read_table(NMA_NETWORKS, p) for p in paths]
-    frames = [f for f in frames if len(f)]
-    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(NMA_NETWORKS.columns))
-    write_table(NMA_NETWORKS, df, out_csv)
-    return df
