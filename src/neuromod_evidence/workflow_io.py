@@ -60,9 +60,9 @@ def fit_parts(weights: dict[str, float], n_jobs: int) -> dict[str, list[str]]:
     Why: every fit job pays a fixed start-up (importing nutpie and ArviZ, loading the cached models) before it
     fits anything, so on a small machine a few jobs beat one per indication, while a cluster wants one per
     indication. ``n_jobs`` 0 gives one job per indication, named after it; otherwise at most ``n_jobs`` jobs,
-    ``part1`` ... ``partN``, balanced by assigning the heaviest indication first to the lightest job (then the one
-    with fewest indications; ``weights``:
-    the size of each indication's evidence, a proxy of its fitting work). Same weights, same jobs.
+    ``part1`` ... ``partN``, balanced by giving each indication, heaviest first, to the lightest job (ties: the
+    job with fewest indications). ``weights`` is each indication's evidence size, a proxy of its fitting work.
+    Same weights, same jobs.
     """
     order = list(weights)
     if n_jobs <= 0:

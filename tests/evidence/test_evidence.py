@@ -35,13 +35,18 @@ def _rewrite(root, table, mutate):
     return path
 
 
-def _add_other_indication(config: dict) -> None:
-    """A second indication (PNS vs sham, pain intensity) beside the knee one."""
+def _knee_and_other(tmp_path, trials, arms, outcomes) -> tuple:
+    """The knee evidence plus a second indication, "other" (PNS vs sham, pain intensity), with these rows."""
+    root = tmp_path / "ev"
+    knee_evidence(root)
+    config = knee_config(root)
     config["indications"]["other"] = {
         "label": "Other",
         "outcomes": {"pain_intensity": {}},
         "comparisons": {"x": {"label": "x", "intervention": ["pns"], "comparator": ["placebo_sham"]}},
     }
+    write_indication(root, "other", trials, arms, outcomes)
+    return root, Settings.from_config(config)
 
 
 def _error(root, config) -> EvidenceError:
@@ -119,15 +124,11 @@ def test_arm_mean_outside_its_ci(knee):
 
 
 def test_duplicated_trial_id_across_indications(tmp_path):
-    root = tmp_path / "ev"
-    knee_evidence(root)
-    config = knee_config(root)
-    _add_other_indication(config)
-    write_indication(
-        root, "other", [trial("knee_a2020", "other")],
+    root, settings = _knee_and_other(
+        tmp_path, [trial("knee_a2020", "other")],
         [arm("knee_a2020", "pns", "pns", 10), arm("knee_a2020", "sham", "placebo_sham", 10)], [],
     )  # fmt: skip
-    err = _error(root, Settings.from_config(config))
+    err = _error(root, settings)
     assert "duplicated trial id 'knee_a2020'" in str(err)
     assert "other/trials.csv" in str(err) and "knee_pns/trials.csv" in str(err)
 
@@ -234,16 +235,12 @@ def test_a_huge_file_is_refused_at_once_and_problems_are_capped(knee, monkeypatc
 def test_files_validated_together_still_report_the_one_file_and_line(tmp_path):
     """Same-header files of several indications are validated in one pandera run; a defect must still be
     reported against its own file and spreadsheet line, and nothing against the clean files."""
-    root = tmp_path / "ev"
-    knee_evidence(root)
-    config = knee_config(root)
-    _add_other_indication(config)
-    write_indication(
-        root, "other", [trial("other_a2020", "other")],
+    root, settings = _knee_and_other(
+        tmp_path, [trial("other_a2020", "other")],
         [arm("other_a2020", "pns", "pns", 10), arm("other_a2020", "sham", "placebo_sham", -3)],
         [outcome("o-pns", "other_a2020", "pns", mean=3, sd=1, n=10, scale="nrs_0_10")],
     )  # fmt: skip
-    err = _error(root, Settings.from_config(config))
+    err = _error(root, settings)
     assert [(p.file.split("/ev/")[1], p.line, p.field) for p in err.problems] == [
         ("other/arms.csv", 3, "n_randomized")
     ], err.problems

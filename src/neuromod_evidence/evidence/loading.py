@@ -177,9 +177,8 @@ def load_evidence(settings: Settings, evidence_dir: str | Path | None = None) ->
                 continue
             found = _non_finite_problems(raw, table, path)
             slots.append(_Slot(found, None if found else raw, table, path, indication))
-        slots.append(
-            _Slot(check_changelog(folder))
-        )  # optional dated log of changes (the report's evidence date)
+        # the optional dated log of changes (the report's evidence date)
+        slots.append(_Slot(check_changelog(folder)))
     _validate_slots(slots)
     problems = [p for slot in slots for p in slot.problems]
     if problems:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..tables import SUMMARY, read_table, write_table
+from ..tables import SUMMARY, empty_frame, read_table, write_table
 
 
 def collect_summaries(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """One summary table from several (per analysis or per indication), sorted by analysis id."""
     frames = [f for f in frames if len(f)]
     if not frames:
-        return pd.DataFrame(columns=list(SUMMARY.columns))
+        return empty_frame(SUMMARY)
     df = pd.concat(frames, ignore_index=True).reindex(columns=list(SUMMARY.columns))
     return df.sort_values("analysis_id", kind="stable").reset_index(drop=True)
 

@@ -15,9 +15,10 @@ import pandas as pd
 
 from ..evidence import Evidence
 from ..settings import Z_95, Settings
-from ..tables import CONTRASTS, NORMALIZED, REGISTRY_PROVENANCE, ROB, empty_frame, write_table
+from ..tables import CONTRASTS, NORMALIZED, ROB, empty_frame, write_table
 from .arm_values import convert_outcome_rows
 from .ledger import Ledger, issues_table
+from .registry_trials import as_publication_rows
 from .rows import RowIndex, pooled_sds
 from .trial_contrast import TrialContrast, analysis_id
 
@@ -39,9 +40,7 @@ def normalize(evidence: Evidence, settings: Settings) -> Normalized:
     outcomes = convert_outcome_rows(evidence.outcomes, arms, settings)
     outcomes["row_key"] = "outcomes:" + outcomes["row_id"].astype(str)
     if "source_kind" not in outcomes:  # no registry results merged (with_registry_results adds these)
-        outcomes["source_kind"], outcomes["_hold"] = "publication", None
-        for column in REGISTRY_PROVENANCE.split():
-            outcomes[column] = None
+        outcomes = as_publication_rows(outcomes)
     held = outcomes["_hold"].notna()  # registry rows kept out, publication rows set aside: the reason stays
     outcomes.loc[held, "usable"] = False
     outcomes.loc[held, "problem"] = outcomes.loc[held, "_hold"]

@@ -35,8 +35,7 @@ from ..evidence import Evidence
 from ..screening.crosscheck import STATISTICS, compare_statistic, match_arms
 from ..screening.decisions import Decisions
 from ..settings import Settings
-from ..tables import REGISTRY_PROVENANCE
-from .registry_trials import evidence_rows, new_trial, provenance, registry_provenance
+from .registry_trials import as_publication_rows, evidence_rows, new_trial, provenance, registry_provenance
 
 DISPERSION = ("sd", "se", "ci_low", "ci_high", "ci_level")
 TOLERANCE_MONTHS = 0.5
@@ -54,11 +53,7 @@ def with_registry_results(
     evidence: Evidence, registry: pd.DataFrame, decisions: Decisions, settings: Settings, registry_file: str
 ) -> Evidence:
     """The evidence with the registry rows that enter under ``settings.normalize.registry_results``."""
-    outcomes = evidence.outcomes.copy()
-    outcomes["source_kind"] = "publication"
-    outcomes["_hold"] = None
-    for column in REGISTRY_PROVENANCE.split():
-        outcomes[column] = None
+    outcomes = as_publication_rows(evidence.outcomes)
     mode = settings.normalize.registry_results
     if mode == "off" or registry.empty:
         return replace(evidence, outcomes=outcomes)

@@ -21,6 +21,7 @@ import pandas as pd
 from ..evidence.schemas import column_order
 from ..screening.decisions import Decisions
 from ..settings import Settings
+from ..tables import REGISTRY_PROVENANCE
 
 REGISTRY_NOTE = "registry-sourced (ClinicalTrials.gov posted results), not yet peer-reviewed"
 BLINDING = {"NONE": "open", "SINGLE": "single", "DOUBLE": "double", "TRIPLE": "double", "QUADRUPLE": "double"}
@@ -53,6 +54,14 @@ def evidence_rows(reg: pd.DataFrame, registry_file: str, indication: str) -> pd.
     for column, value in registry_provenance(reg).items():
         out[column] = value
     return out
+
+
+def as_publication_rows(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Curated outcome rows as normalization takes them before any registry row joins: a publication's
+    numbers, nothing held back, no registry provenance."""
+    return outcomes.assign(
+        source_kind="publication", _hold=None, **dict.fromkeys(REGISTRY_PROVENANCE.split())
+    )
 
 
 def registry_provenance(reg: pd.DataFrame | pd.Series) -> dict[str, Any]:

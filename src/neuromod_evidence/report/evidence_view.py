@@ -27,7 +27,6 @@ PRISMA_COUNTS = (
     "excluded_with_reason",
 )
 SEVERITY_ORDER = {"excluded": 0, "warning": 1, "info": 2}
-# a registry row's provenance as normalize/registry_trials.provenance writes it into the row's notes
 REGISTRY_FLAG = "registry-sourced, not peer-reviewed"
 
 
