@@ -194,3 +194,78 @@ def test_a_mean_for_a_binary_outcome_needs_participant_counts():
     _, unmapped = study_rows(synthetic_study(), vocab, trial_id="synth_trial")
     reasons = {(u["outcome_title"], u["group_id"]): u["reason"] for u in unmapped}
     assert "needs participant counts" in reasons[("Opioid Dose (Morphine Equivalents)", "OG000")]
+
+
+def _percent_pain_study(
+    title: str, unit: str, values=("-42.5", "-6.0"), bounds=(("-50.1", "-34.9"), ("-12", "0"))
+):
+    """The synthetic record whose first outcome is replaced by a mean percentage of the baseline pain."""
+    study = copy.deepcopy(synthetic_study())
+    om = study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][0]
+    om.update(title=title, unitOfMeasure=unit, description="Pain on a 0-10 numeric rating scale.",
+              dispersionType="95% Confidence Interval")  # fmt: skip
+    for cell, value, (lo, hi) in zip(
+        om["classes"][0]["categories"][0]["measurements"], values, bounds, strict=True
+    ):
+        cell.pop("spread", None)
+        cell.update(value=value, lowerLimit=lo, upperLimit=hi)
+    return study, title
+
+
+def _rows_for(study, title, vocab=VOCAB):
+    rows, unmapped = study_rows(study, vocab, trial_id="synth_trial")
+    return [r for r in rows if r["outcome_reported"] == title], [
+        u for u in unmapped if u["outcome_title"] == title
+    ]
+
+
+def test_a_posted_percent_change_of_pain_becomes_relief_with_its_sign_and_interval_reversed():
+    rows, unmapped = _rows_for(
+        *_percent_pain_study("Percent Change From Baseline in Leg Pain (NRS)", "percent change")
+    )
+    assert not unmapped
+    scs = next(r for r in rows if r["arm_id"] == "scs_plus_cmm")
+    assert (scs["outcome"], scs["scale"], scs["value_type"], scs["site"]) == (
+        "pain_relief_percent", "pct_relief", "change", "leg",
+    )  # fmt: skip
+    assert (scs["mean"], scs["ci_low"], scs["ci_high"], scs["n"]) == ("42.5", "34.9", "50.1", "50")
+    assert "relief = −change" in scs["notes"] and "-42.5" in scs["quote"]  # the quote keeps the posted value
+    cmm = next(r for r in rows if r["arm_id"] != "scs_plus_cmm")
+    assert (cmm["mean"], cmm["ci_low"], cmm["ci_high"]) == ("6", "0", "12")
+
+
+def test_a_posted_percent_reduction_of_pain_is_entered_as_posted():
+    study, title = _percent_pain_study("Percentage Reduction in Average Pain", "percentage of baseline pain",
+                                       values=("45", "7"), bounds=(("38", "52"), ("1", "13")))  # fmt: skip
+    rows, unmapped = _rows_for(study, title)
+    assert not unmapped and {r["outcome"] for r in rows} == {"pain_relief_percent"}
+    assert sorted((r["mean"], r["ci_low"], r["ci_high"]) for r in rows) == [
+        ("45", "38", "52"),
+        ("7", "1", "13"),
+    ]
+    assert not any("−change" in r["notes"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    "title, unit, reason",
+    [
+        ("Percent Change in Pain Reduction", "percent", "direction"),  # both words: not guessed
+        ("Pain Relief", "units on a scale", "no matching outcome"),  # relief, but not as a percentage
+    ],
+)
+def test_an_ambiguous_percentage_of_pain_is_not_guessed(title, unit, reason):
+    rows, unmapped = _rows_for(*_percent_pain_study(title, unit))
+    assert not rows and unmapped and all(reason in u["reason"] for u in unmapped)
+
+
+def test_without_a_relief_outcome_a_percentage_of_pain_stays_unmapped():
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    del config["outcomes"]["pain_relief_percent"]
+    for ind in config["indications"].values():
+        ind["outcomes"].pop("pain_relief_percent", None)
+    vocab = Vocabulary.from_settings(Settings.from_config(config))
+    study, title = _percent_pain_study("Change From Baseline in Leg Pain (NRS)", "percent change")
+    rows, unmapped = _rows_for(study, title, vocab)
+    assert not rows and all("pain reported as a percentage" in u["reason"] for u in unmapped)

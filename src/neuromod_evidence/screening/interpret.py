@@ -35,6 +35,7 @@ class Interpretation:
     value_type: str = ""
     timepoint_months: float | None = None
     derived_events: int | None = None
+    sign: int = 1  # -1: the posted values (and interval) are negated on entry (percent change → relief)
     reason: str = ""  # empty = usable
     notes: list[str] = field(default_factory=list)
     status: str = "verified"
@@ -158,6 +159,9 @@ def _continuous(m: Measurement, it: Interpretation, vocab: Vocabulary, value) ->
     family = vocab.family(it.outcome)
     text = " ".join((m.outcome_title, m.class_title))
     it.value_type = "change" if re.search(r"change|reduction|improvement|decrease", text, re.I) else "final"
+    relief = vocab.relief_outcome()
+    if it.outcome == relief or (relief and vocab.is_pain(it.outcome) and PCT_UNIT.search(m.unit)):
+        return _pain_relief(m, it, vocab, value)
     if vocab.is_pain(it.outcome):
         it.scale, scale_why = pain_scale(m, vocab, family)
         it.site = site_of(" ".join((m.outcome_title, m.class_title, m.category_title)))
@@ -176,6 +180,36 @@ def _continuous(m: Measurement, it: Interpretation, vocab: Vocabulary, value) ->
         it.scale = vocab.scale(family) or ""
     if it.scale and not reasons:
         reasons += out_of_range(m, it, vocab, value)
+    reasons += censored_dispersion(m, it)
+    if it.statistic == "ls_mean":
+        it.status = "uncertain"
+        it.notes.append("least-squares (model-adjusted) mean as posted")
+    return reasons
+
+
+def _pain_relief(m: Measurement, it: Interpretation, vocab: Vocabulary, value) -> list[str]:
+    """A mean percentage of the baseline pain score, entered as relief (positive = less pain).
+
+    The direction is read from the title and unit only: "reduction", "improvement", "relief" or "decrease"
+    are relief as posted; a bare "change" is negated (a change of −40 % is 40 % relief). A title that says
+    both, or neither, is not guessed."""
+    it.outcome = vocab.relief_outcome() or it.outcome
+    it.value_type = "change"
+    it.site = site_of(" ".join((m.outcome_title, m.class_title, m.category_title)))
+    said = " ".join((m.outcome_title, m.class_title, m.unit))  # a percentage, by the title or the unit
+    improvement = re.search(r"reduction|improvement|relief|decrease", said, re.I)
+    change = re.search(r"change", said, re.I)
+    if bool(improvement) == bool(change):
+        return ["percentage of pain whose direction (change or reduction) is not stated unambiguously"]
+    if change:
+        it.sign = -1
+        it.notes.append(
+            "posted as percent change of pain (negative = less pain); entered as relief = −change"
+        )
+    it.scale = vocab.scale(vocab.family(it.outcome)) or ""
+    if not it.scale:
+        return [f"no configured scale for {it.outcome}"]
+    reasons = out_of_range(m, it, vocab, value)
     reasons += censored_dispersion(m, it)
     if it.statistic == "ls_mean":
         it.status = "uncertain"

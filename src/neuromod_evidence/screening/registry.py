@@ -104,6 +104,8 @@ def _fill_dispersion(row: dict[str, Any], m: Measurement, it: Interpretation) ->
     spread, _ = parse_number(m.spread)
     lo, _ = parse_number(m.lower)
     hi, _ = parse_number(m.upper)
+    if it.sign < 0:  # a negated value negates (and swaps) its interval; an SD or SE is unchanged
+        lo, hi = _negated(hi), _negated(lo)
     central = "median" if it.statistic == "median" else "mean"
     if kind == "sd" and central == "mean":
         row["sd"] = _fmt(spread)
@@ -122,6 +124,10 @@ def _fill_dispersion(row: dict[str, Any], m: Measurement, it: Interpretation) ->
         row["min"], row["max"] = _fmt(lo), _fmt(hi)
     elif kind:
         it.notes.append(f"dispersion '{m.dispersion_type}' around a {central} not entered")
+
+
+def _negated(x: float | None) -> float | None:
+    return None if x is None else 0.0 - x
 
 
 def _quote(m: Measurement) -> str:
@@ -200,7 +206,9 @@ def study_rows(
                 notes.append("percentage as posted; events are derived downstream")
         else:
             row["n"] = _fmt(denominator)
-            row["median" if it.statistic == "median" else "mean"] = _fmt(value)
+            row["median" if it.statistic == "median" else "mean"] = _fmt(
+                _negated(value) if it.sign < 0 else value
+            )
             _fill_dispersion(row, m, it)
             row["status"] = it.status
         row["notes"] = "; ".join(notes)

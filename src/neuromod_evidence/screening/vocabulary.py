@@ -40,6 +40,10 @@ RESPONDER_50 = Concept("responder_50", "binary", None, re.compile(
     r"(50\s*(%|percent|per cent)|fifty percent|half)[^.]*?(pain|relief|reduction|respon)|"
     r"respon\w*[^.]*?50\s*(%|percent)", _I))  # fmt: skip
 PAIN = Concept("pain_intensity", "continuous", "pain", re.compile(r"\bpain\b", _I))
+# "Percent change in pain", "Pain relief (%)": a mean percentage of the baseline pain score, not a scale value
+PAIN_RELIEF = Concept("pain_relief_percent", "continuous", "pain_relief", re.compile(
+    r"(\bpercent\w*|%)\s*(of\s+)?(pain\s+)?(change|reduction|improvement|relief|decrease)|"
+    r"(change|reduction|improvement|relief|decrease)[^.]*?(\bpercent\w*|%)", _I))  # fmt: skip
 ODI = Concept("disability_odi", "continuous", "disability", re.compile(r"oswestry|\bodi\b", _I))
 EQ5D_INDEX = Concept("eq5d_index", "continuous", "quality_of_life", re.compile(r"eq[- ]?5d|euroqol", _I))
 EQ5D_VAS = Concept("eq5d_vas", "continuous", "quality_of_life_vas", re.compile(
@@ -58,7 +62,7 @@ EXPLANT = Concept("device_explant", "binary", None, re.compile(r"explant|device 
 DEVICE = Concept("device_complications", "binary", None, re.compile(
     r"(device|lead|implant|stimulator|hardware|system|procedure)[- ]related|"
     r"complication|lead migration|infection", _I))  # fmt: skip
-CONCEPTS = (RESPONDER_50, RESPONDER_30, PAIN, ODI, EQ5D_INDEX, EQ5D_VAS, OPIOID_REDUCTION, OPIOID_DOSE, OPIOID,
+CONCEPTS = (RESPONDER_50, RESPONDER_30, PAIN_RELIEF, PAIN, ODI, EQ5D_INDEX, EQ5D_VAS, OPIOID_REDUCTION, OPIOID_DOSE, OPIOID,
             EXPLANT, DEVICE)  # fmt: skip
 # a title or label naming a more specific concept does not also name these general ones
 MORE_SPECIFIC = {OPIOID.name: (OPIOID_REDUCTION, OPIOID_DOSE), DEVICE.name: (EXPLANT,)}
@@ -106,6 +110,8 @@ class Vocabulary:
             concepts.append(RESPONDER_50)
         elif RESPONDER_30.named_by(title):
             concepts.append(RESPONDER_30)
+        elif PAIN.named_by(title) and PAIN_RELIEF.named_by(title) and PAIN_RELIEF.name in self.outcome_of:
+            concepts.append(PAIN_RELIEF)
         elif PAIN.named_by(title) and PAIN_INTENSITY.search(title) and not NOT_INTENSITY.search(title):
             concepts.append(PAIN)
         if ODI.named_by(title):
@@ -137,6 +143,10 @@ class Vocabulary:
 
     def is_pain(self, outcome_id: str) -> bool:
         return self.outcome_of.get(PAIN.name) == outcome_id
+
+    def relief_outcome(self) -> str | None:
+        """The configured percentage-relief outcome, if the configuration analyses one."""
+        return self.outcome_of.get(PAIN_RELIEF.name)
 
     def is_concept(self, outcome_id: str, concept: Concept) -> bool:
         return self.outcome_of.get(concept.name) == outcome_id
