@@ -91,7 +91,7 @@ def evidence_rows(inputs: ReportInputs, indication: str, settings: Settings) -> 
                 "registry": registry_provenance(
                     inputs, inputs.contrasts[inputs.contrasts["trial_id"] == t["trial_id"]]
                 )
-                or _registry_trial(t),
+                or registry_only_trial(inputs, t),
                 "rob": rob_lights(inputs.rob_of(indication), t["trial_id"]),
             }
         )
@@ -218,13 +218,23 @@ def registry_provenance(inputs: ReportInputs, contrasts: pd.DataFrame) -> list[d
     ]
 
 
-def _registry_trial(t: pd.Series) -> list[dict[str, str]]:
-    """A trial described from its registry record (accepted in the decisions file), even if in no analysis."""
-    if "not yet peer-reviewed" not in text(t["notes"]) or not re.fullmatch(r"NCT\d{8}", text(t["source"])):
+def registry_only_trial(inputs: ReportInputs, t: pd.Series) -> list[dict[str, str]]:
+    """A trial known only from its registry record (accepted in the decisions file, no publication), even if in
+    no analysis: its NCT id and the last-update date its registry-sourced outcome rows carry."""
+    nct = text(t["source"])
+    if text(t["pmids"]) or not re.fullmatch(r"NCT\d{8}", nct):
         return []
-    date = text(t["location"]).rpartition("last update posted ")[2] or "not stated"
+    outcomes = inputs.outcomes
+    rows = outcomes[(outcomes["trial_id"] == t["trial_id"]) & (outcomes["registry_id"] == nct)]
+    if rows.empty:
+        return []
+    dates = sorted({text(d) for d in rows["registry_last_update"] if text(d)})
     return [
-        {"nct": text(t["source"]), "updated": date, "href": f"https://clinicaltrials.gov/study/{t['source']}"}
+        {
+            "nct": nct,
+            "updated": dates[-1] if dates else "not stated",
+            "href": f"https://clinicaltrials.gov/study/{nct}",
+        }
     ]
 
 

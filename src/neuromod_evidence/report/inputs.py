@@ -62,7 +62,7 @@ class ReportInputs:
     files: dict[str, Path] = field(default_factory=dict)  # download name -> source file, in download order
     rob: pd.DataFrame = field(default_factory=lambda: empty_frame(ROB))
     overrides: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OVERRIDE_COLUMNS)))
-    # the normalized outcome rows (their notes hold a registry row's provenance) and the registry cross-check
+    # the normalized outcome rows (with a registry row's provenance columns) and the registry cross-check
     outcomes: pd.DataFrame = field(default_factory=lambda: empty_frame(NORMALIZED_OUTCOMES))
     crosscheck: pd.DataFrame = field(default_factory=lambda: empty_frame(CROSSCHECK))
     nma: dict[str, pd.DataFrame] = field(default_factory=lambda: {n: empty_frame(t) for n, t in NMA.items()})
