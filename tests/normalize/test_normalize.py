@@ -251,12 +251,14 @@ def test_bundled_data_give_an_analysable_contrast_per_indication():
     config = Settings.load(DEFAULT_CONFIG_PATH)
     result = normalize(load_evidence(config), config)
     analysable = result.contrasts[result.contrasts["outcome"].isin(["pain_intensity", "responder_50"])]
-    # every SCS indication, PNS for neuropathic pain and (RESTORE's pain scores) PNS for low back pain; itdd_cancer,
-    # itdd_chronic and pns_knee have no analysable contrast in the bundled data (data/evidence/*/SOURCES.md say why)
+    # every SCS indication, PNS for neuropathic pain and (RESTORE's pain scores) PNS for low back pain; itdd_chronic
+    # has only Rauck 2006's % pain relief; itdd_cancer and pns_knee have no analysable contrast in the bundled data
+    # (data/evidence/*/SOURCES.md say why)
     assert set(analysable["indication"]) == {"fbss", "cblp", "crps", "pdn", "pns_neuropathic", "pns_low_back"}
+    relief = result.contrasts[result.contrasts["outcome"] == "pain_relief_percent"]
+    assert set(relief["trial_id"]) == {"rauck2006"}
     assert set(result.contrasts["indication"]) == set(config.indications) - {
         "itdd_cancer",
-        "itdd_chronic",
         "pns_knee",
     }
     assert analysable["se"].gt(0).all() and analysable["estimate"].notna().all()
