@@ -6,6 +6,7 @@ import copy
 from pathlib import Path
 
 import pytest
+import yaml
 from living_helpers import GENUINE_STUDIES, genuine_study, synthetic_study
 
 from neuromod_evidence.living.ctgov.results import (
@@ -182,15 +183,18 @@ def test_odd_records_never_crash(mutate):
     study_rows(study, VOCAB)
 
 
+def vocabulary_without(outcome: str) -> Vocabulary:
+    """The bundled configuration's vocabulary with one outcome removed from the config and every indication."""
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    del config["outcomes"][outcome]
+    for ind in config["indications"].values():
+        ind["outcomes"].pop(outcome, None)
+    return Vocabulary.from_settings(Settings.from_config(config))
+
+
 def test_a_mean_for_a_binary_outcome_needs_participant_counts():
     """Without a dose outcome in the config, the mean dose names only 'participants taking opioids' (binary)."""
-    import yaml
-
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    del config["outcomes"]["opioid_dose"]
-    for ind in config["indications"].values():
-        ind["outcomes"].pop("opioid_dose", None)
-    vocab = Vocabulary.from_settings(Settings.from_config(config))
+    vocab = vocabulary_without("opioid_dose")
     _, unmapped = study_rows(synthetic_study(), vocab, trial_id="synth_trial")
     reasons = {(u["outcome_title"], u["group_id"]): u["reason"] for u in unmapped}
     assert "needs participant counts" in reasons[("Opioid Dose (Morphine Equivalents)", "OG000")]
@@ -259,13 +263,7 @@ def test_an_ambiguous_percentage_of_pain_is_not_guessed(title, unit, reason):
 
 
 def test_without_a_relief_outcome_a_percentage_of_pain_stays_unmapped():
-    import yaml
-
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
-    del config["outcomes"]["pain_relief_percent"]
-    for ind in config["indications"].values():
-        ind["outcomes"].pop("pain_relief_percent", None)
-    vocab = Vocabulary.from_settings(Settings.from_config(config))
+    vocab = vocabulary_without("pain_relief_percent")
     study, title = _percent_pain_study("Change From Baseline in Leg Pain (NRS)", "percent change")
     rows, unmapped = _rows_for(study, title, vocab)
     assert not rows and all("pain reported as a percentage" in u["reason"] for u in unmapped)
