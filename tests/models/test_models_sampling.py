@@ -113,3 +113,31 @@ def test_extreme_outlier_mcmc_and_exact_agree(engine):
     # the outlier is flagged (metafor's rule) in the notes and in studies.csv
     assert "S4: outlier" in s["notes"]
     assert "outlier" in r.studies.loc[4, "influence"]
+
+
+def test_a_retry_runs_twice_as_many_draws_at_the_retry_settings(monkeypatch):
+    """One divergence sends the fit to a retry: smaller steps, longer tuning and twice the draws, because a
+    marginal R-hat after the retry (not the divergence) was what left a single-trial model unconverged."""
+    from neuromod_evidence.models import diagnostics
+
+    calls = []
+
+    class Engine:
+        def sample(self, data, *, tune, target_accept, draws, chains, seed):
+            calls.append((draws, tune, target_accept, chains, seed))
+            return len(calls)
+
+    verdicts = iter([(1, False, "1 divergent transitions"), (0, True, "")])
+
+    def diagnose(draws, gate):
+        div, ok, why = next(verdicts)
+        return diagnostics.Diagnostics(1.0, 500, 500, div, ok, reasons=why)
+
+    monkeypatch.setattr(diagnostics, "diagnose", diagnose)
+    draws, diag = diagnostics.sample_gated(Engine(), None, SAMPLER, GATE, seed=7)
+    assert calls == [(1000, 600, 0.95, 4, 7), (2000, 1500, 0.99, 4, 7)]
+    assert (
+        draws == 2
+        and diag.attempts == 2
+        and diag.reasons == "first attempt: 1 divergent transitions; retry passed"
+    )
