@@ -73,10 +73,23 @@ def live_configfile(cwd: Path, httpserver) -> str:
     return str(path)
 
 
+def fbss_only(config_dir: Path) -> dict:
+    """The bundled configuration cut down to one indication (FBSS) with its evidence, written to ``config_dir``.
+
+    The fetch and report logic is the same for every indication; one keeps these whole-workflow runs short."""
+    import yaml
+
+    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["indications"] = {"fbss": config["indications"]["fbss"]}
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    shutil.copytree(ROOT / "data" / "evidence" / "fbss", config_dir.parent / "data" / "evidence" / "fbss")
+    return config
+
+
 def workdir(tmp_path: Path) -> Path:
     """The fetch stage with what it reads: the normalized (validated) curated tables."""
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "data" / "evidence", tmp_path / "data" / "evidence")
+    fbss_only(tmp_path / "config")
     (tmp_path / "Snakefile").write_text(
         'configfile: "config/config.yaml"\n'
         f'include: "{ROOT}/workflow/rules/common.smk"\n'
@@ -125,8 +138,7 @@ def test_live_refresh_updates_the_report(httpserver, tmp_path):
     """The real workflow: after a live refresh the report's screening section lists the new records."""
     import yaml
 
-    shutil.copytree(ROOT / "data" / "evidence", tmp_path / "data" / "evidence")
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    config = fbss_only(tmp_path / "config")
     config["models"]["sampler"].update(chains=4, draws=300, tune=300)
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     live = live_configfile(tmp_path, httpserver)
