@@ -31,3 +31,18 @@ def test_written_tables_read_back_typed_with_empty_cells_as_missing(tmp_path):
             assert back[c].dtype == float and pd.isna(back[c].iloc[1])
         elif k not in ("int", "bool"):
             assert back[c].iloc[1] is None
+
+
+def test_a_boolean_column_with_gaps_keeps_its_values(tmp_path):
+    """Summaries of binary and normal analyses together: exact_agrees is True/False for the normal ones and
+    missing for the rest, which pandas holds as floats (1.0, 0.0, NaN); a False must survive write and read."""
+    import numpy as np
+    import pandas as pd
+
+    from neuromod_evidence.tables import SUMMARY
+
+    frame = pd.DataFrame({"analysis_id": ["a", "b", "c"], "exact_agrees": [1.0, np.nan, 0.0]})
+    path = tmp_path / "summary.csv"
+    write_table(SUMMARY, frame.reindex(columns=list(SUMMARY.columns)), path)
+    back = read_table(SUMMARY, path)
+    assert back["exact_agrees"].tolist() == [True, pd.NA, False]

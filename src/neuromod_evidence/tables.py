@@ -288,6 +288,9 @@ def _format(value: Any, kind: str, decimals: int | None) -> str:
         return ""
     if isinstance(value, (bool, np.bool_)):
         return str(bool(value))
+    if kind == "bool" and isinstance(value, (int, float, np.integer, np.floating)):
+        # a boolean column with gaps arrives as floats (True -> 1.0): written "1", it read back as missing
+        return str(bool(value))
     if kind == "int" and isinstance(value, (int, float, np.integer, np.floating)):
         if not math.isfinite(float(value)):
             return ""

@@ -45,9 +45,7 @@ class CachedModel(CompiledModel):
         return {}
 
     def _names(self) -> list[str]:
-        return (
-            ["mu_raw", "log_tau"] if self.kind == density.NORMAL else ["mu_raw", "log_tau", "z", "alpha_raw"]
-        )
+        return ["mu_w", "log_tau"] if self.kind == density.NORMAL else ["mu_raw", "log_tau", "z", "alpha_raw"]
 
     def _shapes(self) -> list[tuple[int, ...]]:
         return [(), ()] if self.kind == density.NORMAL else [(), (), (self.k,), (self.k,)]

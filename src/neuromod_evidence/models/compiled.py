@@ -263,6 +263,10 @@ class Engine:
         names = ["mu_raw", "log_tau"] + (["alpha_raw"] if data.likelihood == "binomial" else [])
         if data.likelihood != "normal":
             names.append("z")
+        # the cached normal density samples mu given tau in standard form (density.py, "mu_w")
+        conditional_mu = self.backend == "nutpie" and data.likelihood == "normal"
+        if conditional_mu:
+            names[0] = "mu_w"
         if self.backend == "nutpie":
             post, div = nutpie_arrays(
                 self.cached(data),
@@ -294,8 +298,14 @@ class Engine:
             post = {n: idata.posterior[n].values for n in names}
             div = idata.sample_stats["diverging"].values.astype(bool)
         k = data.k
-        mu = data.effect_prior.mean + data.effect_prior.sd * post["mu_raw"]
         tau = np.exp(post["log_tau"])
+        if conditional_mu:
+            from .density import mu_given_tau
+
+            m, sd = mu_given_tau(tau, data.y, data.se, data.effect_prior.mean, data.effect_prior.sd)
+            mu = m + sd * post["mu_w"]
+        else:
+            mu = data.effect_prior.mean + data.effect_prior.sd * post["mu_raw"]
         if data.likelihood == "normal":
             # exact conditional draws of the study effects: theta_i | mu, tau, y_i is normal
             rng = np.random.default_rng(seed + 1)
