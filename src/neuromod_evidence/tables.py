@@ -286,10 +286,8 @@ def _typed(column: pd.Series, kind: str) -> pd.Series:
 def _format(value: Any, kind: str, decimals: int | None) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
-    if isinstance(value, (bool, np.bool_)):
-        return str(bool(value))
-    if kind == "bool" and isinstance(value, (int, float, np.integer, np.floating)):
-        # a boolean column with gaps arrives as floats (True -> 1.0): written "1", it read back as missing
+    # a boolean column with gaps arrives as floats (True -> 1.0): written "1", it read back as missing
+    if isinstance(value, (bool, np.bool_)) or (kind == "bool" and isinstance(value, (int, float, np.number))):
         return str(bool(value))
     if kind == "int" and isinstance(value, (int, float, np.integer, np.floating)):
         if not math.isfinite(float(value)):

@@ -95,7 +95,7 @@ def _sigmoid(x: float) -> float:
 
 
 @numba.njit(cache=True)
-def _normal_marginal(w, log_tau, tau, lp_tau, g_tau, y, se, m0, s0, grad) -> float:
+def _normal_marginal(w, tau, lp_tau, g_tau, y, se, m0, s0, grad) -> float:
     """log p(mu_w, log_tau | y) of the normal model (module docstring), constants dropped, and its gradient.
 
     With a_i = 1 / (se_i^2 + tau^2), P = sum a_i + 1/s0^2 and B = sum y_i a_i + m0/s0^2, integrating mu out
@@ -140,14 +140,16 @@ def logp_and_grad(x: np.ndarray, d: np.ndarray, grad: np.ndarray) -> float:
     kind, k = d[0], int(d[1])
     m0, s0, a0, as_ = d[5], d[6], d[7], d[8]
     y, se = d[HEADER : HEADER + k], d[HEADER + k : HEADER + 2 * k]
-    mu_raw, log_tau = x[0], x[1]
-    mu, tau = m0 + s0 * mu_raw, math.exp(log_tau)
+    log_tau = x[1]
+    tau = math.exp(log_tau)
     lp_tau, g_tau = _tau_prior(log_tau, d[2], d[3], d[4])
+    if kind == 0.0:
+        return _normal_marginal(x[0], tau, lp_tau, g_tau, y, se, m0, s0, grad)
+    mu_raw = x[0]
+    mu = m0 + s0 * mu_raw
     lp = -0.5 * mu_raw * mu_raw + lp_tau
     grad[0] = -mu_raw
     grad[1] = g_tau
-    if kind == 0.0:
-        return _normal_marginal(x[0], log_tau, tau, lp_tau, g_tau, y, se, m0, s0, grad)
     base = HEADER + 2 * k
     for i in range(k):
         z, a = x[2 + i], x[2 + k + i]

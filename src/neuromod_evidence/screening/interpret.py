@@ -161,8 +161,8 @@ def _continuous(m: Measurement, it: Interpretation, vocab: Vocabulary, value) ->
     it.value_type = "change" if re.search(r"change|reduction|improvement|decrease", text, re.I) else "final"
     relief = vocab.relief_outcome()
     if it.outcome == relief or (relief and vocab.is_pain(it.outcome) and PCT_UNIT.search(m.unit)):
-        return _pain_relief(m, it, vocab, value)
-    if vocab.is_pain(it.outcome):
+        reasons += _pain_relief(m, it, vocab)
+    elif vocab.is_pain(it.outcome):
         it.scale, scale_why = pain_scale(m, vocab, family)
         it.site = site_of(" ".join((m.outcome_title, m.class_title, m.category_title)))
         if scale_why:
@@ -187,8 +187,9 @@ def _continuous(m: Measurement, it: Interpretation, vocab: Vocabulary, value) ->
     return reasons
 
 
-def _pain_relief(m: Measurement, it: Interpretation, vocab: Vocabulary, value) -> list[str]:
-    """A mean percentage of the baseline pain score, entered as relief (positive = less pain).
+def _pain_relief(m: Measurement, it: Interpretation, vocab: Vocabulary) -> list[str]:
+    """A mean percentage of the baseline pain score, entered as relief (positive = less pain): its outcome,
+    site, sign and scale, or why not (range and dispersion are checked by the caller, as for every outcome).
 
     The direction is read from the title and unit only: "reduction", "improvement", "relief" or "decrease"
     are relief as posted; a bare "change" is negated (a change of −40 % is 40 % relief). A title that says
@@ -207,14 +208,7 @@ def _pain_relief(m: Measurement, it: Interpretation, vocab: Vocabulary, value) -
             "posted as percent change of pain (negative = less pain); entered as relief = −change"
         )
     it.scale = vocab.scale(vocab.family(it.outcome)) or ""
-    if not it.scale:
-        return [f"no configured scale for {it.outcome}"]
-    reasons = out_of_range(m, it, vocab, value)
-    reasons += censored_dispersion(m, it)
-    if it.statistic == "ls_mean":
-        it.status = "uncertain"
-        it.notes.append("least-squares (model-adjusted) mean as posted")
-    return reasons
+    return [] if it.scale else [f"no configured scale for {it.outcome}"]
 
 
 def out_of_range(m: Measurement, it: Interpretation, vocab: Vocabulary, value: float | None) -> list[str]:
